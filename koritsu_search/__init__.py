@@ -1,0 +1,10 @@
+"""koritsu-search: cited semantic search over 孤独・孤立対策 policy documents."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .index.store import Index, open_index  # noqa: E402
+from .models import Answer, Filters, Hit, Passage, Record  # noqa: E402
+
+__all__ = ["Answer", "Filters", "Hit", "Index", "Passage", "Record", "__version__", "open_index"]

@@ -1,0 +1,125 @@
+"""Cited answers: hits grouped into one item per measure or speaker turn, with quoted evidence."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .models import MEASURE, SPEECH, Answer, AnswerItem, Citation, Filters, Hit
+from .search import clean_query
+from .segment import get_segmenter
+
+if TYPE_CHECKING:
+    from .index.store import Index
+
+CITATIONS_PER_ITEM = 3
+MAX_QUOTE_SENTENCES = 3
+
+
+def quote_evidence(question: str, text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The sentences of a passage that hold the question's terms, and the spans to highlight.
+
+    Nothing is rewritten: the quote is a verbatim slice of the passage. When no query term
+    occurs (an English question over Japanese text), the whole passage is the quote.
+    """
+    seg = get_segmenter()
+    spans = seg.highlight_spans(question, text)
+    if not spans:
+        return text, []
+    sentences = seg.sentences(text) or [(0, len(text))]
+    hit_idx = [i for i, (s, e) in enumerate(sentences) if any(hs < e and he > s for hs, he in spans)]
+    if not hit_idx:
+        return text, []
+    # The densest run of at most MAX_QUOTE_SENTENCES sentences.
+    best = max(
+        range(len(hit_idx)),
+        key=lambda j: sum(1 for i in hit_idx[j:] if i - hit_idx[j] < MAX_QUOTE_SENTENCES),
+    )
+    first = hit_idx[best]
+    last = max(i for i in hit_idx if first <= i < first + MAX_QUOTE_SENTENCES)
+    start, end = sentences[first][0], sentences[last][1]
+    quote = text[start:end]
+    local = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+    return quote, local
+
+
+def _title(hit: Hit) -> str:
+    if hit.kind == MEASURE:
+        return f"施策No.{hit.measure_no} {hit.measure_name or ''}".strip()
+    if hit.kind == SPEECH:
+        return f"{hit.speaker}の発言" if hit.speaker else "発言"
+    return f"{hit.doc_title} p.{hit.page}" if hit.page else hit.doc_title
+
+
+def summarize(items: list[AnswerItem]) -> str:
+    """One line: how many measures from how many ministries, statements and other passages."""
+    if not items:
+        return "No matching measures or statements."
+    measures = [i for i in items if i.kind == MEASURE]
+    speeches = [i for i in items if i.kind == SPEECH]
+    others = [i for i in items if i.kind not in (MEASURE, SPEECH)]
+    ministries = {m for i in measures for m in i.ministries}
+    parts = []
+    if measures:
+        parts.append(
+            f"{len(measures)} measure{'s' if len(measures) != 1 else ''} from "
+            f"{len(ministries)} ministr{'ies' if len(ministries) != 1 else 'y'}"
+        )
+    if speeches:
+        parts.append(f"{len(speeches)} meeting statement{'s' if len(speeches) != 1 else ''}")
+    if others:
+        parts.append(f"{len(others)} other passage{'s' if len(others) != 1 else ''}")
+    return ", ".join(parts)
+
+
+def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer:
+    """Group ranked hits into at most k items, each cited by its best passages."""
+    groups: dict[str, list[Hit]] = {}
+    for h in hits:
+        if h.record_id not in groups and len(groups) >= k:
+            continue
+        groups.setdefault(h.record_id, []).append(h)
+    items: list[AnswerItem] = []
+    for record_id, group in groups.items():
+        top = group[0]
+        record = index.record(record_id)
+        citations = []
+        for h in group[:CITATIONS_PER_ITEM]:
+            quote, spans = quote_evidence(question, h.text)
+            citations.append(
+                Citation(
+                    passage_id=h.passage_id,
+                    doc_id=h.doc_id,
+                    doc_title=h.doc_title,
+                    source=h.source,
+                    page=h.page,
+                    field=h.field,
+                    speaker=h.speaker,
+                    quote=quote,
+                    highlights=spans,
+                )
+            )
+        urls = list(record.urls) if record is not None else ([top.url] if top.url else [])
+        items.append(
+            AnswerItem(
+                record_id=record_id,
+                kind=top.kind,
+                title=_title(top),
+                score=top.score,
+                measure_no=top.measure_no,
+                measure_name=top.measure_name,
+                speaker=top.speaker,
+                ministries=list(top.ministries),
+                section=list(top.section),
+                url=urls[0] if urls else None,
+                urls=urls,
+                citations=citations,
+            )
+        )
+    return Answer(question=question, summary=summarize(items), items=items)
+
+
+def ask(index: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> Answer:
+    """Search, then group and cite; k is the number of answer items."""
+    q = clean_query(question)
+    hits = index.search(q, k=max(8 * k, 60), filters=filters, mode=mode)
+    return build_answer(index, q, hits, k)

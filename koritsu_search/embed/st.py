@@ -1,0 +1,169 @@
+"""An Embedder backed by sentence-transformers, loading a local model directory or a cached hub id offline."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from koritsu_search.errors import ModelError
+
+_PASSAGE_PROMPTS = ("passage", "document")
+_QUERY_PROMPTS = ("query",)
+_threads_configured = False
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def configure_torch_threads() -> None:
+    """Once per process: one intra-op thread per usable core, never more (KORITSU_THREADS overrides).
+
+    torch counts the host's cores, which oversubscribes a CPU-limited container; on a busy
+    2-core machine KORITSU_THREADS=1 avoids OpenMP threads spinning against other processes.
+    """
+    global _threads_configured
+    if _threads_configured:
+        return
+    _threads_configured = True
+    import torch
+
+    wanted = os.environ.get("KORITSU_THREADS", "").strip()
+    threads = int(wanted) if wanted.isdigit() and int(wanted) > 0 else min(torch.get_num_threads(), _usable_cpus())
+    if threads != torch.get_num_threads():
+        torch.set_num_threads(threads)
+
+
+def _looks_like_path(name: str) -> bool:
+    """True for names that can only be a filesystem path, never a hub id like "org/model"."""
+    return (
+        name.startswith(("/", ".", "~"))
+        or "\\" in name
+        or name.count("/") > 1
+        or (len(name) > 1 and name[1] == ":")
+    )
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Hide transformers' "Loading weights" progress bar while a model loads."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _fp32_kwargs() -> dict[str, Any]:
+    """fp32 compute even when a checkpoint is stored in fp16 (transformers 5 defaults to "auto")."""
+    import torch
+    import transformers
+
+    major_minor = tuple(int(x) for x in transformers.__version__.split(".")[:2] if x.isdigit())
+    return {"dtype" if major_minor >= (4, 56) else "torch_dtype": torch.float32}
+
+
+def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> Any:
+    """Load a SentenceTransformer from a directory or a hub id, raising ModelError with advice."""
+    from sentence_transformers import SentenceTransformer
+
+    path = Path(model_name_or_path).expanduser()
+    hint = (
+        "Use a local directory holding a sentence-transformers model, "
+        "or unset KORITSU_MODEL to use the bundled default (multilingual-e5-small)."
+    )
+    if path.exists():
+        if not path.is_dir():
+            raise ModelError(f"embedding model {model_name_or_path!r} is a file, not a model directory. {hint}")
+        sources: list[tuple[str, dict[str, Any]]] = [(str(path), {"local_files_only": True})]
+    elif _looks_like_path(model_name_or_path):
+        raise ModelError(f"embedding model directory {model_name_or_path!r} does not exist. {hint}")
+    else:
+        # A hub id: the local cache first; the network only when HF_HUB_OFFLINE is not set.
+        sources = [(model_name_or_path, {"local_files_only": True})]
+        if not _offline():
+            sources.append((model_name_or_path, {}))
+    model_kwargs = _fp32_kwargs()
+    error: Exception | None = None
+    for name, kwargs in sources:
+        try:
+            with _quiet_transformers():
+                return SentenceTransformer(name, device=device, model_kwargs=model_kwargs, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - hub, IO and config errors all mean "cannot load"
+            error = exc
+    where = "local directory" if path.exists() else "hub id (not in the local Hugging Face cache)"
+    raise ModelError(
+        f"cannot load embedding model {model_name_or_path!r} as a {where}: "
+        f"{type(error).__name__}: {error}. {hint} A hub model must be downloaded once with network "
+        "access (e.g. `hf download ORG/NAME`) before it can be used offline."
+    ) from error
+
+
+class SentenceTransformerEmbedder:
+    """Embedder over a SentenceTransformer; uses the model's "query"/"passage" prompts when it has them."""
+
+    def __init__(self, model_name_or_path: str, model_id: str | None = None, device: str = "cpu") -> None:
+        configure_torch_threads()
+        self._model = load_sentence_transformer(model_name_or_path, device=device)
+        self.model_id: str = model_id or model_name_or_path
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = getter()
+        if not dim:
+            dim = int(self._encode(["dimension probe"], None, 1, False).shape[1])
+        self.dim: int = int(dim)
+        prompts: dict[str, str] = dict(getattr(self._model, "prompts", None) or {})
+        self._passage_prompt = next((p for p in _PASSAGE_PROMPTS if prompts.get(p)), None)
+        self._query_prompt = next((p for p in _QUERY_PROMPTS if prompts.get(p)), None)
+
+    @property
+    def max_seq_length(self) -> int:
+        """Tokens per text the model sees; longer texts are truncated."""
+        return int(self._model.max_seq_length)
+
+    def token_count(self, text: str, role: str = "passage") -> int:
+        """Tokens (with prompt and specials) the model would see for text before truncation."""
+        prompt_name = self._query_prompt if role == "query" else self._passage_prompt
+        prompt = self._model.prompts.get(prompt_name, "") if prompt_name else ""
+        return len(self._model.tokenizer(prompt + text.strip())["input_ids"])
+
+    def _encode(self, texts: list[str], prompt_name: str | None, batch_size: int, progress: bool) -> np.ndarray:
+        vectors = self._model.encode(
+            [t.strip() for t in texts],  # sentence-transformers 6 no longer strips
+            prompt_name=prompt_name,
+            batch_size=max(1, int(batch_size)),
+            show_progress_bar=progress,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        """Return an array of shape (len(texts), dim), float32, rows L2-normalized."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(list(texts), self._passage_prompt, batch_size, progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Return a vector of shape (dim,), float32, L2-normalized."""
+        return self._encode([text], self._query_prompt, 1, False)[0]
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder(model_id={self.model_id!r}, dim={self.dim})"

@@ -1,0 +1,1 @@
+"""The index directory: build it, open it, search it."""

@@ -1,0 +1,73 @@
+"""The lexical leg: BM25 (bm25s) over Sudachi normalized terms."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+BM25_DIR = "bm25"
+
+
+class LexicalIndex:
+    """BM25 over pre-tokenized passages, with document frequencies for query weighting."""
+
+    def __init__(self, retriever: bm25s.BM25, n_docs: int) -> None:
+        self.retriever = retriever
+        self.n_docs = n_docs
+        self.vocab: dict[str, int] = dict(retriever.vocab_dict)
+        indptr = np.asarray(retriever.scores["indptr"])
+        self._df = np.diff(indptr)
+
+    @classmethod
+    def build(cls, corpus_terms: list[list[str]]) -> LexicalIndex:
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        # bm25s needs at least one token per document; an empty passage gets a placeholder.
+        corpus = [terms if terms else [""] for terms in corpus_terms]
+        if not corpus:
+            corpus = [[""]]
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever, len(corpus_terms))
+
+    def save(self, directory: Path) -> None:
+        self.retriever.save(str(directory / BM25_DIR), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, n_docs: int) -> LexicalIndex:
+        retriever = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, mmap=False)
+        return cls(retriever, n_docs)
+
+    def df(self, term: str) -> int:
+        tid = self.vocab.get(term)
+        return int(self._df[tid]) if tid is not None else 0
+
+    def idf(self, term: str) -> float:
+        df = self.df(term)
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def known(self, terms: list[str]) -> list[str]:
+        return [t for t in terms if t and t in self.vocab and self.df(t) > 0]
+
+    def coverage(self, terms: list[str]) -> float:
+        """Share of the query's information (idf-weighted) that the index vocabulary knows."""
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms:
+            return 0.0
+        # Unknown terms get the idf of a term seen once: rare, so they weigh a lot.
+        unknown_idf = math.log(1 + (self.n_docs - 0.5) / 1.5)
+        weights = {t: (self.idf(t) if self.df(t) else unknown_idf) for t in terms}
+        total = sum(weights.values())
+        known = sum(w for t, w in weights.items() if self.df(t))
+        return known / total if total else 0.0
+
+    def scores(self, terms: list[str], mask: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every passage (0 where masked out or no term matches)."""
+        q = self.known(terms)
+        if not q or self.n_docs == 0:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        s = np.asarray(self.retriever.get_scores(q), dtype=np.float32)[: self.n_docs]
+        if mask is not None:
+            s = s * mask
+        return s

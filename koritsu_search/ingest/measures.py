@@ -1,0 +1,264 @@
+"""The measures table (施策No. 1–143): rows, headings and merged-cell recovery for text and PDF."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..models import MEASURE, MEASURE_COLUMNS, Record
+from .ministries import split_ministries, split_trailing
+from .textnorm import collapse_ws, find_urls, join_wrapped, normalize_field, normalize_pdf_text
+
+NO, NAME, OVERVIEW, GOAL, STATUS, REVISION, URL, MINISTRY = MEASURE_COLUMNS
+TEXT_COLUMNS = (NAME, OVERVIEW, GOAL, STATUS, REVISION)
+
+_PILLAR = re.compile(r"^[\s\u3000]*[(（][0-9０-９]{1,2}[)）]")
+_SUB = re.compile(r"^[\s\u3000]*[①-⑳㉑-㉟]")
+_DASHES = re.compile(r"^[\s\-－—―‐ー=＝_]*$")
+_TRAILING_URLS = re.compile(r"((?:[\s\u3000]+https?://\S+)+)[\s\u3000]*$")
+_TITLE_NOTE = re.compile(r"[(（][^()（）]*(?:決定|改定|閣議)[^()（）]*[)）]")
+_LABEL_LINE = re.compile(r"^(?:参考)?資料[\s\u3000]*[0-9０-９\-－ー]*$|^別[紙添][\s\u3000]*[0-9０-９]*$")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).rstrip(".")
+
+
+_COLUMN_KEYS = {_key(c): c for c in MEASURE_COLUMNS}
+
+
+def header_map(cells: list[str | None]) -> dict[int, str] | None:
+    """Column index → column name when cells are the table header (施策No. and 施策名), else None."""
+    mapping: dict[int, str] = {}
+    for i, cell in enumerate(cells):
+        col = _COLUMN_KEYS.get(_key(cell or ""))
+        if col:
+            mapping[i] = col
+    if NO in mapping.values() and NAME in mapping.values():
+        return mapping
+    return None
+
+
+def measure_number(cell: str | None) -> int | None:
+    """The measure number if the cell holds only digits (half- or full-width), else None."""
+    text = unicodedata.normalize("NFKC", cell or "").strip()
+    text = re.sub(r"^<[^>]+>|<[^>]+>$", "", text).strip()
+    return int(text) if text.isdigit() and len(text) <= 4 else None
+
+
+def heading_level(text: str) -> int | None:
+    """0 for a pillar heading "(1)…", 1 for a sub heading "①…", None otherwise."""
+    if _PILLAR.match(text):
+        return 0
+    if _SUB.match(text):
+        return 1
+    return None
+
+
+def is_debris_row(cells: list[str | None]) -> bool:
+    """True for rows that carry nothing: blanks and rows of dashes."""
+    return all(_DASHES.match(c or "") for c in cells)
+
+
+def measures_title(lines: list[str]) -> tuple[str, dict[str, str]]:
+    """Title from the lines above the table: labels like 参考資料 dropped, decision notes moved out."""
+    kept: list[str] = []
+    notes: list[str] = []
+    label = ""
+    for line in lines:
+        line = collapse_ws(normalize_field(line))
+        if not line:
+            continue
+        if _LABEL_LINE.match(line):
+            label = label or line
+            continue
+        notes.extend(_TITLE_NOTE.findall(line))
+        line = _TITLE_NOTE.sub("", line).strip()
+        if line:
+            kept.append(line)
+    meta: dict[str, str] = {}
+    if notes:
+        meta["title_note"] = "".join(notes)
+    if label:
+        meta["label"] = label
+    return "".join(kept), meta
+
+
+Cells = dict[str, list[tuple[str, bool | None]]]  # column → [(line, ran to the right edge)]
+
+
+def _join(lines: list[tuple[str, bool | None]]) -> str:
+    return join_wrapped([t for t, _ in lines], [bool(g) if g is not None else None for _, g in lines])
+
+
+@dataclass
+class _Row:
+    no: int
+    section: list[str]
+    lines: dict[str, list[tuple[str, bool | None]]] = field(default_factory=dict)
+    field_pages: dict[str, set[int]] = field(default_factory=dict)
+    pages: set[int] = field(default_factory=set)
+    merged_tail: bool = False  # text route: URL and ministry merged into the last cell
+
+
+class MeasureTable:
+    """Accumulates headings and (possibly page-split) rows, then builds measure records."""
+
+    def __init__(self, doc_id: str, pdf: bool) -> None:
+        self.doc_id = doc_id
+        self.pdf = pdf
+        self.section: list[str] = []
+        self.rows: list[_Row] = []
+        self.warnings: list[str] = []
+
+    def heading(self, text: str) -> bool:
+        """Take a section row; False when it is not a (1)… or ①… heading."""
+        text = normalize_pdf_text(text) if self.pdf else normalize_field(text)
+        level = heading_level(text)
+        if level == 0:
+            self.section = [text]
+        elif level == 1:
+            self.section = [*self.section[:1], text]
+        return level is not None
+
+    def start(self, no: int, cells: Cells, page: int, merged_tail: bool = False) -> None:
+        """Begin measure `no`; the same number right after itself is a repeated-number continuation."""
+        if self.rows and self.rows[-1].no == no:
+            cells = {col: lines for col, lines in cells.items() if col != NO}
+            self.extend(cells, page)
+            return
+        row = _Row(no, list(self.section), merged_tail=merged_tail)
+        self.rows.append(row)
+        self.extend(cells, page)
+
+    def extend(self, cells: Cells, page: int) -> bool:
+        """Append a continuation (empty 施策No.) cell by cell onto the last row."""
+        if not self.rows:
+            return False
+        row = self.rows[-1]
+        for col, lines in cells.items():
+            lines = [ln for ln in lines if ln[0].strip()]
+            if not lines:
+                continue
+            row.lines.setdefault(col, []).extend(lines)
+            row.field_pages.setdefault(col, set()).add(page)
+            row.pages.add(page)
+        return True
+
+    def records(self) -> list[Record]:
+        out: list[Record] = []
+        seen: set[int] = set()
+        for row in self.rows:
+            if row.no in seen:
+                self.warnings.append(f"measure {row.no} appears twice; the later row was dropped")
+                continue
+            seen.add(row.no)
+            out.append(self._record(row))
+        return out
+
+    def _record(self, row: _Row) -> Record:
+        norm = normalize_pdf_text if self.pdf else normalize_field
+        fields = {col: norm(_join(row.lines.get(col, []))) for col in MEASURE_COLUMNS}
+        fields[NO] = str(row.no)
+        pages = {col: set(p) for col, p in row.field_pages.items()}
+        _recover_merged(fields, pages, row.merged_tail)
+        ministries = split_ministries(fields[MINISTRY])
+        urls = find_urls(fields[URL])
+        urls += [u for u in find_urls(fields[MINISTRY]) if u not in urls]
+        if not fields[NAME]:
+            self.warnings.append(f"measure {row.no} has no 施策名")
+        if not ministries:
+            self.warnings.append(f"measure {row.no} has no 担当府省庁")
+        text = "\n".join(fields[c] for c in TEXT_COLUMNS if fields[c])
+        return Record(
+            record_id=f"{self.doc_id}#m{row.no}",
+            kind=MEASURE,
+            text=text,
+            pages=sorted(row.pages),
+            measure_no=row.no,
+            measure_name=fields[NAME],
+            section=list(row.section),
+            ministries=ministries,
+            fields=fields,
+            field_pages={c: sorted(p) for c, p in pages.items() if p and c in MEASURE_COLUMNS},
+            urls=urls,
+        )
+
+
+def _recover_merged(fields: dict[str, str], pages: dict[str, set[int]], merged_tail: bool) -> None:
+    """Put URL and ministry text back in their own columns after a merged or shifted cell."""
+    if merged_tail:
+        # 7-cell row: the last cell (read as 担当府省庁) holds URL text + ministry names, and a URL
+        # may have slipped onto the end of the revision cell.
+        before, names = split_trailing(fields[MINISTRY])
+        extra = [before] if before else []
+        m = _TRAILING_URLS.search(fields[REVISION])
+        if m:
+            extra.insert(0, m.group(1).strip())
+            fields[REVISION] = fields[REVISION][: m.start()].rstrip()
+        fields[URL] = " ".join([*filter(None, [fields[URL]]), *extra])
+        fields[MINISTRY] = names if names else fields[MINISTRY]
+        if extra:
+            pages.setdefault(URL, set()).update(pages.get(MINISTRY, set()))
+        return
+    if not fields[MINISTRY] and fields[URL]:
+        # The ministry slipped into the URL column (rows 9, 13, 137, 138 of the seed).
+        before, names = split_trailing(fields[URL])
+        if names:
+            fields[URL] = before
+            fields[MINISTRY] = names
+            pages[MINISTRY] = set(pages.get(URL, set()))
+            if not before:
+                pages.pop(URL, None)
+        return
+    if "://" in fields[MINISTRY]:
+        # URL and ministry merged into the ministry column.
+        before, names = split_trailing(fields[MINISTRY])
+        if names and before:
+            fields[URL] = " ".join(filter(None, [fields[URL], before]))
+            fields[MINISTRY] = names
+            pages.setdefault(URL, set()).update(pages.get(MINISTRY, set()))
+
+
+def parse_measures_text(raw: list[tuple[int, str]], doc_id: str) -> tuple[str, list[Record], dict, list[str]]:
+    """Parse a tab-separated measures export: (title, records, metadata, warnings)."""
+    table = MeasureTable(doc_id, pdf=False)
+    title_lines: list[str] = []
+    mapping: dict[int, str] | None = None
+    for page, line in raw:
+        if not line.strip():
+            continue
+        cells = line.rstrip("\r\n").split("\t")
+        if mapping is None:
+            mapping = header_map(cells)
+            if mapping is None:
+                title_lines.append(line)
+            continue
+        if header_map(cells) or is_debris_row(cells):
+            continue
+        no = measure_number(cells[0])
+        rest = [c for c in cells[1:] if normalize_field(c)]
+        if no is None and normalize_field(cells[0]) and not rest:
+            if not table.heading(cells[0]):
+                table.warnings.append(f"page {page}: unrecognized line skipped: {collapse_ws(line)[:40]}")
+            continue
+        merged = len(cells) == len(MEASURE_COLUMNS) - 1
+        if len(cells) > len(MEASURE_COLUMNS):
+            cells = [*cells[:7], " ".join(cells[7:])]
+        if merged:
+            cols = [c for c in MEASURE_COLUMNS if c != URL]
+            by_col: Cells = {col: [(cells[i], None)] for i, col in enumerate(cols)}
+        else:
+            by_col = {mapping.get(i, MEASURE_COLUMNS[i]): [(c, None)] for i, c in enumerate(cells)}
+        if no is not None:
+            table.start(no, by_col, page, merged_tail=merged)
+        elif not normalize_field(cells[0]) and table.rows:
+            table.extend(by_col, page)
+        else:
+            table.warnings.append(f"page {page}: unrecognized row skipped: {collapse_ws(line)[:40]}")
+    if mapping is None:
+        return "", [], {}, ["no measures table header (施策No. / 施策名) found"]
+    title, meta = measures_title(title_lines)
+    records = table.records()
+    return title, records, meta, table.warnings

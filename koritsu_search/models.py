@@ -1,0 +1,263 @@
+"""Data records shared by every layer: documents, records, passages, hits and answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Record kinds.
+MEASURE = "measure"
+SPEECH = "speech"
+PARAGRAPH = "paragraph"
+RECORD_KINDS = (MEASURE, SPEECH, PARAGRAPH)
+
+# Document kinds.
+MEASURES_DOC = "measures"
+MINUTES_DOC = "minutes"
+GENERIC_DOC = "generic"
+DOC_KINDS = (MEASURES_DOC, MINUTES_DOC, GENERIC_DOC)
+
+# The eight columns of the measures table, in published order.
+MEASURE_COLUMNS = (
+    "施策No.",
+    "施策名",
+    "施策の概要",
+    "目標及び達成の期間",
+    "目標の達成状況",
+    "達成状況を踏まえた施策の見直し方針",
+    "関連URL",
+    "担当府省庁",
+)
+
+
+@dataclass
+class Record:
+    """One answer unit: a measure row, a speaker turn, or a paragraph."""
+
+    record_id: str
+    kind: str
+    text: str
+    pages: list[int] = field(default_factory=list)
+    measure_no: int | None = None
+    measure_name: str | None = None
+    section: list[str] = field(default_factory=list)
+    ministries: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+    field_pages: dict[str, list[int]] = field(default_factory=dict)
+    urls: list[str] = field(default_factory=list)
+    speaker: str | None = None
+    organization: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        return cls(**data)
+
+
+@dataclass
+class Document:
+    """A parsed source file and its records."""
+
+    doc_id: str
+    title: str
+    source: str
+    kind: str
+    pages: int
+    sha256: str
+    records: list[Record] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        data = dict(data)
+        data["records"] = [Record.from_dict(r) for r in data.get("records", [])]
+        return cls(**data)
+
+
+@dataclass
+class Skipped:
+    """A file that could not be read, and why."""
+
+    source: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Passage:
+    """A piece of a record small enough to embed, with everything needed to cite it."""
+
+    passage_id: str
+    record_id: str
+    doc_id: str
+    doc_title: str
+    source: str
+    kind: str
+    page: int | None
+    text: str
+    embed_text: str
+    measure_no: int | None = None
+    measure_name: str | None = None
+    ministries: list[str] = field(default_factory=list)
+    section: list[str] = field(default_factory=list)
+    field: str | None = None
+    speaker: str | None = None
+    url: str | None = None
+    content_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        return cls(**data)
+
+
+@dataclass
+class Filters:
+    """Restrictions applied identically to the dense and the lexical leg."""
+
+    ministries: list[str] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.ministries or self.doc_ids or self.sections or self.fields or self.kinds)
+
+    def accepts(self, p: Passage) -> bool:
+        if self.ministries and not set(self.ministries) & set(p.ministries):
+            return False
+        if self.doc_ids and p.doc_id not in self.doc_ids:
+            return False
+        if self.sections and not any(s in sec for s in self.sections for sec in p.section):
+            return False
+        if self.fields and (p.field or "") not in self.fields:
+            return False
+        if self.kinds and p.kind not in self.kinds:
+            return False
+        return True
+
+
+@dataclass
+class Hit:
+    """A passage returned by search, with its fused score."""
+
+    passage_id: str
+    record_id: str
+    doc_id: str
+    doc_title: str
+    source: str
+    page: int | None
+    kind: str
+    measure_no: int | None
+    measure_name: str | None
+    ministries: list[str]
+    section: list[str]
+    field: str | None
+    speaker: str | None
+    url: str | None
+    text: str
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_passage(
+        cls,
+        p: Passage,
+        score: float,
+        dense_score: float | None = None,
+        lexical_score: float | None = None,
+    ) -> Hit:
+        return cls(
+            passage_id=p.passage_id,
+            record_id=p.record_id,
+            doc_id=p.doc_id,
+            doc_title=p.doc_title,
+            source=p.source,
+            page=p.page,
+            kind=p.kind,
+            measure_no=p.measure_no,
+            measure_name=p.measure_name,
+            ministries=list(p.ministries),
+            section=list(p.section),
+            field=p.field,
+            speaker=p.speaker,
+            url=p.url,
+            text=p.text,
+            score=score,
+            dense_score=dense_score,
+            lexical_score=lexical_score,
+        )
+
+
+@dataclass
+class Citation:
+    """A checkable source for an answer item: where it is and the quoted evidence."""
+
+    passage_id: str
+    doc_id: str
+    doc_title: str
+    source: str
+    page: int | None
+    field: str | None
+    speaker: str | None
+    quote: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["highlights"] = [list(h) for h in self.highlights]
+        return d
+
+
+@dataclass
+class AnswerItem:
+    """One measure or one speaker turn in an answer, with its citations."""
+
+    record_id: str
+    kind: str
+    title: str
+    score: float
+    measure_no: int | None = None
+    measure_name: str | None = None
+    speaker: str | None = None
+    ministries: list[str] = field(default_factory=list)
+    section: list[str] = field(default_factory=list)
+    url: str | None = None
+    urls: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["citations"] = [c.to_dict() for c in self.citations]
+        return d
+
+
+@dataclass
+class Answer:
+    """The grouped, cited answer to a question."""
+
+    question: str
+    summary: str
+    items: list[AnswerItem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "summary": self.summary,
+            "items": [i.to_dict() for i in self.items],
+        }
