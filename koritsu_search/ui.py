@@ -10,23 +10,24 @@ import logging
 import os
 import shutil
 import socket
+import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
 # Never let Gradio (or huggingface_hub under it) phone home: set before gradio is imported.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_SSR_MODE", "False")
 
-import gradio as gr  # noqa: E402
-import pandas as pd  # noqa: E402
+import gradio as gr
+import pandas as pd
 
-from .errors import KoritsuError, QueryError  # noqa: E402
-from .index.store import Index  # noqa: E402
-from .models import MEASURE, Answer, Filters  # noqa: E402
-from .search import MAX_QUERY_CHARS  # noqa: E402
-from .ui_render import (  # noqa: E402
+from .errors import KoritsuError, QueryError
+from .index.store import Index
+from .models import MEASURE, Answer, Filters
+from .search import MAX_QUERY_CHARS
+from .ui_render import (
     CSS,
     KIND_LABELS,
     answer_rows,
@@ -101,8 +102,9 @@ def _check_question(question: str | None) -> str:
     return q
 
 
-def _remove_dir(path: str | None) -> None:
-    if path and Path(path).name.startswith("koritsu-csv-"):
+def _remove_dir(path: str | None, root: str) -> None:
+    """Delete a previous request's CSV folder (only ever one below this app's own temp root)."""
+    if path and Path(path).resolve().parent == Path(root).resolve():
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -111,6 +113,7 @@ def build_app(index: Index) -> gr.Blocks:
     facets = index.facets()
     doc_choices = [(index.doc_titles.get(d, d), d) for d in facets.get("documents", [])]
     kind_choices = [(KIND_LABELS.get(k, k), k) for k in facets.get("kinds", [])]
+    csv_root = tempfile.mkdtemp(prefix="koritsu-csv-")  # one folder per request below it
 
     def detail_for(record_id: str | None) -> str:
         if not record_id or not isinstance(record_id, str):
@@ -137,8 +140,8 @@ def build_app(index: Index) -> gr.Blocks:
             log.exception("search failed")
             return failed("検索中にエラーが発生しました。もう一度お試しください。 / The search failed; please try again.",
                           old_csv_dir)
-        _remove_dir(old_csv_dir)
-        csv_path = write_csv(answer)
+        _remove_dir(old_csv_dir, csv_root)
+        csv_path = write_csv(answer, tempfile.mkdtemp(dir=csv_root))
         rows = answer_rows(answer)
         table = pd.DataFrame(rows, columns=list(rows[0].keys()) if rows else TABLE_COLUMNS)[TABLE_COLUMNS]
         choices = [(f"{n}. {it.title}", it.record_id) for n, it in enumerate(answer.items, 1)]
@@ -181,31 +184,29 @@ def build_app(index: Index) -> gr.Blocks:
             with gr.Column(scale=2, min_width=200):
                 ask_btn = gr.Button("検索 / Search", variant="primary", elem_id="ks-ask")
                 k = gr.Slider(3, 50, value=DEFAULT_K, step=1, label="件数 / Results", elem_id="ks-k")
-        with gr.Accordion("質問の例 / Example questions", open=True) as examples_box:
-            with gr.Row():
-                example_sets = []
-                for label, ex in EXAMPLES.items():
-                    with gr.Column(min_width=260):
-                        example_sets.append(gr.Examples(examples=ex, inputs=[question], label=label))
-        with gr.Accordion("絞り込み / Filters", open=True):
-            with gr.Row():
-                f_min = gr.Dropdown(facets.get("ministries", []), multiselect=True, label="府省庁 / Ministry",
-                                    elem_id="ks-f-ministry", min_width=180)
-                f_doc = gr.Dropdown(doc_choices, multiselect=True, label="文書 / Document", elem_id="ks-f-doc", min_width=180)
-                f_sec = gr.Dropdown(facets.get("sections", []), multiselect=True, label="節 / Section",
-                                    elem_id="ks-f-section", min_width=180)
-                f_field = gr.Dropdown(facets.get("fields", []), multiselect=True, label="項目 / Column",
-                                      elem_id="ks-f-field", min_width=180)
-                f_kind = gr.Dropdown(kind_choices, multiselect=True, label="種類 / Kind", elem_id="ks-f-kind", min_width=180)
+        with gr.Accordion("質問の例 / Example questions", open=True) as examples_box, gr.Row():
+            example_sets = []
+            for label, ex in EXAMPLES.items():
+                with gr.Column(min_width=260):
+                    example_sets.append(gr.Examples(examples=ex, inputs=[question], label=label))
+        with gr.Accordion("絞り込み / Filters", open=True), gr.Row():
+            f_min = gr.Dropdown(facets.get("ministries", []), multiselect=True, label="府省庁 / Ministry",
+                                elem_id="ks-f-ministry", min_width=180)
+            f_doc = gr.Dropdown(doc_choices, multiselect=True, label="文書 / Document", elem_id="ks-f-doc", min_width=180)
+            f_sec = gr.Dropdown(facets.get("sections", []), multiselect=True, label="節 / Section",
+                                elem_id="ks-f-section", min_width=180)
+            f_field = gr.Dropdown(facets.get("fields", []), multiselect=True, label="項目 / Column",
+                                  elem_id="ks-f-field", min_width=180)
+            f_kind = gr.Dropdown(kind_choices, multiselect=True, label="種類 / Kind", elem_id="ks-f-kind", min_width=180)
         status = _html("", elem_id="ks-status")
         with gr.Tabs() as tabs:
-            with gr.Tab("回答 / Answer", id="answer"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
-                        cards = _html("", elem_id="ks-cards", js_on_load=CARDS_JS)
-                    with gr.Column(scale=1, min_width=240):
-                        download = gr.DownloadButton("CSVをダウンロード / Download CSV", interactive=False, size="md", elem_id="ks-csv")
-                        chart = _html("", elem_id="ks-chart")
+            with gr.Tab("回答 / Answer", id="answer"), gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    cards = _html("", elem_id="ks-cards", js_on_load=CARDS_JS)
+                with gr.Column(scale=1, min_width=240):
+                    download = gr.DownloadButton("CSVをダウンロード / Download CSV", interactive=False, size="md",
+                                                 elem_id="ks-csv")
+                    chart = _html("", elem_id="ks-chart")
             with gr.Tab("施策の詳細 / Measure detail", id="detail"):
                 pick = gr.Dropdown([], label="項目を選ぶ / Pick an item", elem_id="ks-pick", interactive=True)
                 detail = _html(render_detail(None), elem_id="ks-detail")
@@ -216,15 +217,17 @@ def build_app(index: Index) -> gr.Blocks:
 
         inputs = [question, k, f_min, f_doc, f_sec, f_field, f_kind, csv_state]
         outputs = [status, cards, chart, table, download, pick, detail, answer_state, csv_state, examples_box]
-        common = dict(concurrency_limit=CONCURRENCY, concurrency_id="search")
+        common = {"concurrency_limit": CONCURRENCY, "concurrency_id": "search"}
         question.submit(run_search, inputs, outputs, **common)
         ask_btn.click(run_search, inputs, outputs, **common)
         for ex in example_sets:
             ex.load_input_event.then(run_search, inputs, outputs, **common)
         for f in (f_min, f_doc, f_sec, f_field, f_kind):
             f.change(on_filter, inputs, outputs, trigger_mode="always_last", **common)
+        k.release(on_filter, inputs, outputs, trigger_mode="always_last", **common)
         pick.input(detail_for, [pick], [detail])
         cards.select(on_card, [answer_state], [pick, detail, tabs])
+    weakref.finalize(app, shutil.rmtree, csv_root, True)
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -73,7 +74,7 @@ class TrackedParagraph(Paragraph):
         super().drawOn(canvas, x, y, _sW)
 
 
-def _footer(blank_pages: set[int] = frozenset()) -> Any:
+def _footer(blank_pages: Collection[int] = frozenset()) -> Any:
     def draw(canvas: Any, doc: Any) -> None:
         page = canvas.getPageNumber()
         if page in blank_pages:
@@ -131,14 +132,12 @@ def build_measures_pdf(path: Path, doc: Document) -> PageLog:
                 row_cells.append("")
         data.append(row_cells)
     table = Table(data, colWidths=COL_WIDTHS, repeatRows=1, splitInRow=1, style=TableStyle(style))
-    story: list[Any] = []
-    meta = doc.metadata
-    for line in [doc.title.replace("」「", "」\n「").split("\n")[0], meta.get("title_note", "")]:
-        if line:
-            story.append(Paragraph(escape(line), title_style))
-    rest = doc.title.split("」「", 1)
-    if len(rest) == 2:
-        story.append(Paragraph(escape("「" + rest[1]), title_style))
+    # Title block as published: plan name + decision note on one line, the subtitle below.
+    head_line, _, subtitle = doc.title.partition("」「")
+    lines = [head_line + ("」" if subtitle else "") + doc.metadata.get("title_note", "")]
+    if subtitle:
+        lines.append("「" + subtitle)
+    story: list[Any] = [Paragraph(escape(line), title_style) for line in lines]
     story += [Spacer(1, 6), table]
     pdf = SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=28, rightMargin=28,
                             topMargin=28, bottomMargin=36, title="measures")
@@ -146,7 +145,7 @@ def build_measures_pdf(path: Path, doc: Document) -> PageLog:
     return log
 
 
-def build_minutes_pdf(path: Path, doc: Document, blank_pages: set[int] = frozenset()) -> PageLog:
+def build_minutes_pdf(path: Path, doc: Document, blank_pages: Collection[int] = frozenset()) -> PageLog:
     """Write minutes (header block + ○ turns as indented wrapped paragraphs) on portrait A4.
 
     Returns {turn number: pages drawn on}. Pages in blank_pages are left empty (no footer).

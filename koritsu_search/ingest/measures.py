@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import MEASURE, MEASURE_COLUMNS, Record
 from .ministries import split_ministries, split_trailing
-from .textnorm import collapse_ws, find_urls, join_wrapped, normalize_field, normalize_pdf_text
+from .textnorm import collapse_ws, drop_cjk_spaces, find_urls, join_wrapped, normalize_field, normalize_pdf_text
 
 NO, NAME, OVERVIEW, GOAL, STATUS, REVISION, URL, MINISTRY = MEASURE_COLUMNS
 TEXT_COLUMNS = (NAME, OVERVIEW, GOAL, STATUS, REVISION)
@@ -28,7 +29,7 @@ def _key(text: str) -> str:
 _COLUMN_KEYS = {_key(c): c for c in MEASURE_COLUMNS}
 
 
-def header_map(cells: list[str | None]) -> dict[int, str] | None:
+def header_map(cells: Sequence[str | None]) -> dict[int, str] | None:
     """Column index → column name when cells are the table header (施策No. and 施策名), else None."""
     mapping: dict[int, str] = {}
     for i, cell in enumerate(cells):
@@ -56,7 +57,7 @@ def heading_level(text: str) -> int | None:
     return None
 
 
-def is_debris_row(cells: list[str | None]) -> bool:
+def is_debris_row(cells: Sequence[str | None]) -> bool:
     """True for rows that carry nothing: blanks and rows of dashes."""
     return all(_DASHES.match(c or "") for c in cells)
 
@@ -64,25 +65,22 @@ def is_debris_row(cells: list[str | None]) -> bool:
 def measures_title(lines: list[str]) -> tuple[str, dict[str, str]]:
     """Title from the lines above the table: labels like 参考資料 dropped, decision notes moved out."""
     kept: list[str] = []
-    notes: list[str] = []
     label = ""
     for line in lines:
         line = collapse_ws(normalize_field(line))
-        if not line:
-            continue
         if _LABEL_LINE.match(line):
             label = label or line
-            continue
-        notes.extend(_TITLE_NOTE.findall(line))
-        line = _TITLE_NOTE.sub("", line).strip()
-        if line:
+        elif line:
             kept.append(line)
+    text = join_wrapped(kept)  # a decision note may wrap over two lines
+    notes = _TITLE_NOTE.findall(text)
+    title = drop_cjk_spaces(_TITLE_NOTE.sub("", text)).strip()
     meta: dict[str, str] = {}
     if notes:
         meta["title_note"] = "".join(notes)
     if label:
         meta["label"] = label
-    return "".join(kept), meta
+    return title, meta
 
 
 Cells = dict[str, list[tuple[str, bool | None]]]  # column → [(line, ran to the right edge)]
@@ -181,7 +179,7 @@ class MeasureTable:
             section=list(row.section),
             ministries=ministries,
             fields=fields,
-            field_pages={c: sorted(p) for c, p in pages.items() if p and c in MEASURE_COLUMNS},
+            field_pages={c: sorted(pages[c]) for c in MEASURE_COLUMNS if pages.get(c)},
             urls=urls,
         )
 
