@@ -1,16 +1,21 @@
 """Hybrid retrieval: dense (FAISS) and lexical (BM25 over Sudachi terms) legs, fused per query.
 
 The fusion follows what was measured on this corpus (eval/results/retrieval.md):
-- the dense score is the backbone (it carries English questions over Japanese text);
+- the dense score, min-max normalized over the candidates, is the backbone;
 - the BM25 leg is added with a weight proportional to how much of the query the index
   vocabulary knows (idf-weighted coverage), so "#9999" or "8103" lean on it and an English
-  question, whose words the Japanese index does not know, is left to the dense leg;
-- a pseudo-relevance-feedback BM25 query built from the top dense passages' Sudachi terms
-  gives English questions lexical precision without matching their words.
+  question, whose words the Japanese index does not know, does not;
+- English words are translated through a domain glossary (translate.py) into the corpus's
+  Japanese terms, which get a BM25 leg weighted by the share of words translated;
+- a pseudo-relevance-feedback BM25 query from the top dense passages' Sudachi terms;
+- small priors: passages of a ministry the query names, speaker turns when the query asks
+  what was said, and support from a record's second-best passage.
+Every weight was set on the development split only; the held-out split is reported, not tuned.
 """
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections import Counter
@@ -21,6 +26,8 @@ import numpy as np
 
 from .errors import QueryError
 from .index.vectors import dense_search
+from .intent import Intent, read_intent
+from .translate import translate
 from .models import Filters, Hit
 from .segment import get_segmenter
 
@@ -31,11 +38,15 @@ MODES = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 2000
 
 # Fusion weights, set on the development split only (eval/results/retrieval.md).
-LEXICAL_WEIGHT = 0.35
-PRF_WEIGHT = 0.15
+LEXICAL_WEIGHT = 0.8
+PRF_WEIGHT = 0.2
 PRF_DOCS = 3
 PRF_TERMS = 12
 CANDIDATES = 100
+MINISTRY_BOOST = 0.4  # a passage of a ministry the query names
+SPEECH_BOOST = 0.2  # a speaker turn, when the query asks what was said at the meeting
+SIBLING_WEIGHT = 0.2  # share of a record's second-best passage added to its passages
+TRANSLATION_WEIGHT = 1.2  # BM25 over the glossary's Japanese terms for the query's English words
 
 
 @dataclass
@@ -47,6 +58,9 @@ class SearchTrace:
     lexical_weight: float = 0.0
     query_terms: list[str] = field(default_factory=list)
     prf_terms: list[str] = field(default_factory=list)
+    translated_terms: list[str] = field(default_factory=list)
+    translation_weight: float = 0.0
+    intent: Intent = field(default_factory=Intent)
 
 
 def clean_query(query: str) -> str:
@@ -103,6 +117,41 @@ def _prf_terms(index: Index, top_ids: np.ndarray, query_terms: list[str]) -> lis
     return [t for _, t in scored[:PRF_TERMS] if t not in query_terms]
 
 
+def _ministry_passages(index: Index, ministry: str) -> np.ndarray:
+    """Row ids of the passages of one ministry (cached on the index)."""
+    cache: dict[str, np.ndarray] = index.__dict__.setdefault("_ministry_rows", {})
+    if ministry not in cache:
+        cache[ministry] = np.array([i for i, p in enumerate(index.passages) if ministry in p.ministries], dtype=np.int64)
+    return cache[ministry]
+
+
+def _priors(index: Index, ids: np.ndarray, intent: Intent) -> np.ndarray:
+    """Boosts for passages of a ministry the query names, and for speeches when it asks about the meeting."""
+    bonus = np.zeros(len(ids), dtype=np.float32)
+    if not intent.ministries and not intent.wants_speech:
+        return bonus
+    wanted = set(intent.ministries)
+    for j, i in enumerate(ids):
+        p = index.passages[int(i)]
+        if wanted and wanted & set(p.ministries):
+            bonus[j] += MINISTRY_BOOST
+        if intent.wants_speech and p.kind == "speech":
+            bonus[j] += SPEECH_BOOST
+    return bonus
+
+
+def _add_sibling_support(index: Index, ids: np.ndarray, fused: np.ndarray) -> np.ndarray:
+    """A record matched by several passages is a little more likely to be the answer."""
+    if SIBLING_WEIGHT == 0:
+        return fused
+    best: dict[str, list[float]] = {}
+    for j, i in enumerate(ids):
+        best.setdefault(index.passages[int(i)].record_id, []).append(float(fused[j]))
+    second = {r: sorted(v, reverse=True)[1] if len(v) > 1 else 0.0 for r, v in best.items()}
+    support = np.array([second[index.passages[int(i)].record_id] for i in ids], dtype=np.float32)
+    return fused + SIBLING_WEIGHT * support
+
+
 def search(
     index: Index,
     query: str,
@@ -144,6 +193,7 @@ def search(
 
     bm = np.zeros(n, dtype=np.float32)
     prf = np.zeros(n, dtype=np.float32)
+    trans = np.zeros(n, dtype=np.float32)
     if mode in ("hybrid", "lexical"):
         t = time.perf_counter()
         bm = index.lexical.scores(terms, mask)
@@ -151,6 +201,12 @@ def search(
             trace.prf_terms = _prf_terms(index, dense_ids, terms)
             if trace.prf_terms:
                 prf = index.lexical.scores(trace.prf_terms, mask)
+        if mode == "hybrid" and re.search(r"[A-Za-z]", q):
+            tr = translate(q)
+            if tr.terms:
+                trace.translated_terms = get_segmenter().lexical_terms(" ".join(tr.terms))
+                trace.translation_weight = TRANSLATION_WEIGHT * tr.coverage
+                trans = index.lexical.scores(trace.translated_terms, mask)
         trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
 
     t = time.perf_counter()
@@ -162,20 +218,33 @@ def search(
 
     cand = set(dense_ids.tolist())
     if mode == "hybrid":
-        for leg in (bm, prf):
+        for leg in (bm, prf, trans):
             positive = np.flatnonzero(leg > 0)  # masked-out passages score 0 and never enter
             cand.update(positive[np.argsort(-leg[positive])[:n_cand]].tolist())
-    ids = np.fromiter(cand, dtype=np.int64)
+    if mode == "hybrid":
+        trace.intent = read_intent(q)
+        for m in trace.intent.ministries:
+            named = _ministry_passages(index, m)
+            if mask is not None:
+                named = named[mask[named] > 0]
+            cand.update(named[:2000].tolist())
+    ids = np.sort(np.fromiter(cand, dtype=np.int64))
     assert qv is not None
-    dense = np.asarray(index.vectors[np.sort(ids)], dtype=np.float32) @ qv
-    ids = np.sort(ids)
+    dense = np.asarray(index.vectors[ids], dtype=np.float32) @ qv
     if mode == "dense":
         fused = dense
         trace.lexical_weight = 0.0
     else:
         trace.coverage = index.lexical.coverage(terms)
         trace.lexical_weight = LEXICAL_WEIGHT * trace.coverage
-        fused = _minmax(dense) + trace.lexical_weight * _by_max(bm[ids]) + PRF_WEIGHT * _by_max(prf[ids])
+        fused = (
+            _minmax(dense)
+            + trace.lexical_weight * _by_max(bm[ids])
+            + PRF_WEIGHT * _by_max(prf[ids])
+            + trace.translation_weight * _by_max(trans[ids])
+        )
+        fused = fused + _priors(index, ids, trace.intent)
+        fused = _add_sibling_support(index, ids, fused)
     order = np.argsort(-fused, kind="stable")[:k]
     hits = [
         Hit.from_passage(index.passages[int(ids[i])], float(fused[i]), float(dense[i]), float(bm[ids[i]]))

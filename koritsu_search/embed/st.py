@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +34,7 @@ def _usable_cpus() -> int:
 def configure_torch_threads() -> None:
     """Once per process: one intra-op thread per usable core, never more (KORITSU_THREADS overrides).
 
-    torch counts the host's cores, which oversubscribes a CPU-limited container; on a busy
-    2-core machine KORITSU_THREADS=1 avoids OpenMP threads spinning against other processes.
+    torch counts the host's cores, which oversubscribes a container limited by CPU affinity.
     """
     global _threads_configured
     if _threads_configured:
@@ -90,12 +90,10 @@ def _fp32_kwargs() -> dict[str, Any]:
 
 def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> Any:
     """Load a SentenceTransformer from a directory or a hub id, raising ModelError with advice."""
-    from sentence_transformers import SentenceTransformer
-
     path = Path(model_name_or_path).expanduser()
     hint = (
-        "Use a local directory holding a sentence-transformers model, "
-        "or unset KORITSU_MODEL to use the bundled default (multilingual-e5-small)."
+        "Give --model / KORITSU_MODEL a local directory holding a sentence-transformers model, "
+        "or leave both unset to use the bundled default (multilingual-e5-small)."
     )
     if path.exists():
         if not path.is_dir():
@@ -108,6 +106,8 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
         sources = [(model_name_or_path, {"local_files_only": True})]
         if not _offline():
             sources.append((model_name_or_path, {}))
+    from sentence_transformers import SentenceTransformer
+
     model_kwargs = _fp32_kwargs()
     error: Exception | None = None
     for name, kwargs in sources:
@@ -116,11 +116,17 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
                 return SentenceTransformer(name, device=device, model_kwargs=model_kwargs, **kwargs)
         except Exception as exc:  # noqa: BLE001 - hub, IO and config errors all mean "cannot load"
             error = exc
-    where = "local directory" if path.exists() else "hub id (not in the local Hugging Face cache)"
+    reason = (str(error).strip().splitlines() or [""])[0].rstrip(".")
+    if path.exists():
+        where, advice = "a local directory", hint
+    else:
+        where = "a hub id, not in the local Hugging Face cache"
+        advice = (
+            f"{hint} A hub model must be downloaded once with network access "
+            "(e.g. `hf download ORG/NAME`) before it can be used offline."
+        )
     raise ModelError(
-        f"cannot load embedding model {model_name_or_path!r} as a {where}: "
-        f"{type(error).__name__}: {error}. {hint} A hub model must be downloaded once with network "
-        "access (e.g. `hf download ORG/NAME`) before it can be used offline."
+        f"cannot load embedding model {model_name_or_path!r} ({where}): {type(error).__name__}: {reason}. {advice}"
     ) from error
 
 
@@ -128,8 +134,8 @@ class SentenceTransformerEmbedder:
     """Embedder over a SentenceTransformer; uses the model's "query"/"passage" prompts when it has them."""
 
     def __init__(self, model_name_or_path: str, model_id: str | None = None, device: str = "cpu") -> None:
-        configure_torch_threads()
         self._model = load_sentence_transformer(model_name_or_path, device=device)
+        configure_torch_threads()
         self.model_id: str = model_id or model_name_or_path
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = getter()

@@ -167,14 +167,16 @@ def build_index(
     recover_swap(index_dir)
     report = BuildReport(index_dir=str(index_dir))
     loaded: list[Embedder] = []
+    # A class satisfies the Embedder protocol too; only an instance is an embedder here.
+    is_instance = isinstance(embedder, Embedder) and not isinstance(embedder, type)
 
     def get_embedder() -> Embedder:
         if not loaded:
-            loaded.append(embedder() if callable(embedder) and not isinstance(embedder, Embedder) else embedder)  # type: ignore[arg-type]
+            loaded.append(embedder if is_instance else embedder())  # type: ignore[operator,arg-type]
         return loaded[0]
 
-    if model_id is None and isinstance(embedder, Embedder):
-        model_id = embedder.model_id
+    if model_id is None and is_instance:
+        model_id = embedder.model_id  # type: ignore[union-attr]
     prev = _Previous() if rebuild else _load_previous(index_dir, model_id)
 
     files, missing = list_source_files(paths)
@@ -202,8 +204,8 @@ def build_index(
                 if stale is not None:
                     # Never lose what was indexed: keep the last good version of this file.
                     report.kept_previous.append(str(path))
+                    stale.doc_id = _unique_doc_id(stale.doc_id, taken)
                     documents.append(stale)
-                    taken.add(stale.doc_id)
                 continue
             report.reparsed_files += 1
         doc.doc_id = _unique_doc_id(doc.doc_id, taken)

@@ -79,7 +79,8 @@ class Index:
         self.records: dict[str, Record] = {r.record_id: r for d in self.documents for r in d.records}
         self.doc_titles = {d.doc_id: d.title for d in self.documents}
         self._embedder_source = embedder
-        self._embedder: Embedder | None = embedder if isinstance(embedder, Embedder) else None
+        is_instance = isinstance(embedder, Embedder) and not isinstance(embedder, type)
+        self._embedder: Embedder | None = embedder if is_instance else None  # type: ignore[assignment]
         self._lock = threading.Lock()
         if self._embedder is not None:
             self._check_model(self._embedder)

@@ -1,0 +1,94 @@
+"""What a query asks for beyond its words: a ministry it names, or what was said at a meeting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .ingest.ministries import MINISTRIES, VARIANTS
+
+# Short forms and English names users type for 府省庁 (official English names and acronyms).
+ALIASES: dict[str, str] = {
+    "厚労省": "厚生労働省",
+    "文科省": "文部科学省",
+    "農水省": "農林水産省",
+    "国交省": "国土交通省",
+    "経産省": "経済産業省",
+    "入管": "出入国在留管理庁",
+    "cabinet office": "内閣府",
+    "cabinet secretariat": "内閣官房",
+    "children and families agency": "こども家庭庁",
+    "child and family agency": "こども家庭庁",
+    "cfa": "こども家庭庁",
+    "ministry of justice": "法務省",
+    "moj": "法務省",
+    "ministry of foreign affairs": "外務省",
+    "foreign ministry": "外務省",
+    "mofa": "外務省",
+    "ministry of health, labour and welfare": "厚生労働省",
+    "ministry of health": "厚生労働省",
+    "health ministry": "厚生労働省",
+    "mhlw": "厚生労働省",
+    "ministry of education": "文部科学省",
+    "education ministry": "文部科学省",
+    "mext": "文部科学省",
+    "ministry of internal affairs": "総務省",
+    "internal affairs and communications": "総務省",
+    "mic": "総務省",
+    "national police agency": "警察庁",
+    "npa": "警察庁",
+    "financial services agency": "金融庁",
+    "consumer affairs agency": "消費者庁",
+    "digital agency": "デジタル庁",
+    "reconstruction agency": "復興庁",
+    "ministry of finance": "財務省",
+    "ministry of agriculture": "農林水産省",
+    "maff": "農林水産省",
+    "ministry of economy": "経済産業省",
+    "meti": "経済産業省",
+    "ministry of land": "国土交通省",
+    "mlit": "国土交通省",
+    "ministry of the environment": "環境省",
+    "environment ministry": "環境省",
+    "ministry of environment": "環境省",
+    "ministry of defense": "防衛省",
+    "ministry of defence": "防衛省",
+    "defense ministry": "防衛省",
+    "self-defense forces": "防衛省",
+    "national personnel authority": "人事院",
+    "gender equality bureau": "内閣府",
+}
+
+# Words that ask for what was said at a meeting rather than for a measure.
+_MEETING_JA = ("会議", "発言", "述べ", "報告した", "説明した", "挨拶", "議事", "室長", "大臣", "話した", "言及")
+_MEETING_EN = re.compile(r"\b(meeting|said|say|says|told|minister|remarks?|speech|statement|stated|mention(ed)?)\b")
+
+
+@dataclass
+class Intent:
+    """Signals read from the query: named ministries, and whether it asks about the meeting."""
+
+    ministries: list[str] = field(default_factory=list)
+    wants_speech: bool = False
+
+
+def read_intent(query: str) -> Intent:
+    """Find ministry names (Japanese, short forms, English) and meeting cues in a query."""
+    q = unicodedata.normalize("NFKC", query)
+    low = q.lower()
+    found: dict[str, None] = {}
+    rest = q
+    for name in sorted(MINISTRIES, key=len, reverse=True):
+        if name in rest:
+            found[VARIANTS.get(name, name)] = None
+            rest = rest.replace(name, " ")
+    for alias, name in sorted(ALIASES.items(), key=lambda kv: -len(kv[0])):
+        if alias.isascii():
+            if re.search(rf"(?<![a-z]){re.escape(alias)}(?![a-z])", low):
+                found[name] = None
+                low = low.replace(alias, " ")
+        elif alias in rest:
+            found[name] = None
+    wants = any(w in q for w in _MEETING_JA) or bool(_MEETING_EN.search(low))
+    return Intent(ministries=list(found), wants_speech=wants)
