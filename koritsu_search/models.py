@@ -47,6 +47,17 @@ class Record:
     urls: list[str] = field(default_factory=list)
     speaker: str | None = None
     organization: str | None = None
+    # [char offset in text, page] where a new page starts inside the text (speeches, paragraphs).
+    page_offsets: list[list[int]] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page on which the character at offset of `text` stands."""
+        page = self.pages[0] if self.pages else None
+        for start, p in self.page_offsets:
+            if start > offset:
+                break
+            page = p
+        return page
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

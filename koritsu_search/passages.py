@@ -100,13 +100,11 @@ def _speech_passages(rec: Record) -> list[tuple[str | None, int | None, str, str
     who = rec.speaker or ""
     if rec.organization and rec.organization not in who:
         who = f"{who}（{rec.organization}）"
-    page = rec.pages[0] if rec.pages else None
-    return [(None, page, chunk, f"{who}の発言: {chunk}") for _, chunk in split_text(rec.text)]
+    return [(None, rec.page_at(off), chunk, f"{who}の発言: {chunk}") for off, chunk in split_text(rec.text)]
 
 
 def _paragraph_passages(doc: Document, rec: Record) -> list[tuple[str | None, int | None, str, str]]:
-    page = rec.pages[0] if rec.pages else None
-    return [(None, page, chunk, f"{doc.title}: {chunk}") for _, chunk in split_text(rec.text)]
+    return [(None, rec.page_at(off), chunk, f"{doc.title}: {chunk}") for off, chunk in split_text(rec.text)]
 
 
 def make_passages(doc: Document) -> list[Passage]:

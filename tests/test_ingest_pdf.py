@@ -183,3 +183,23 @@ def test_generic_pdf_with_an_empty_page(tmp_path: Path) -> None:
     assert [r.pages for r in doc.records] == [sorted(drawn[i]) for i in range(12)]
     assert doc.records[5].pages == [3]
     assert doc.title and paras[0].startswith(doc.title) and len(doc.title) <= 80  # first line
+
+
+def test_minutes_pdf_passages_cite_the_page_their_text_is_on(minutes_pdf: tuple[Path, Any],
+                                                             minutes_parsed: Document) -> None:
+    from koritsu_search.passages import make_passages
+
+    path, _ = minutes_pdf
+    with pdfplumber.open(path) as pdf:
+        page_text = {i + 1: _squash(p.extract_text() or "") for i, p in enumerate(pdf.pages)}
+    passages = [p for p in make_passages(minutes_parsed) if p.kind == "speech"]
+    later = 0
+    for p in passages:
+        rec = next(r for r in minutes_parsed.records if r.record_id == p.record_id)
+        assert p.page in rec.pages
+        head = _squash(p.text)[:10]
+        # Pages are tracked per paragraph: the passage starts on its page, or (when a paragraph
+        # runs over a page break and the passage starts after it) on the next one.
+        assert head in page_text[p.page] or head in page_text.get(p.page + 1, ""), p.passage_id
+        later += p.page != rec.pages[0]
+    assert later > 0, "no passage of a turn spanning pages cites a later page"

@@ -161,13 +161,23 @@ def parse_minutes(lines: list[SrcLine], doc_id: str) -> tuple[str, list[Record],
     for n, (label, body) in enumerate(turns, start=1):
         pages = sorted({ln.page for ln in body})
         content = [ln for ln in body if ln.text]
-        paras = [paragraph_text(p) for p in group_paragraphs(content, use_gaps=False)]
+        text, page_offsets = "", []
+        for group in group_paragraphs(content, use_gaps=False):
+            para = paragraph_text(group)
+            if not para:
+                continue
+            if text:
+                text += "\n"
+            if not page_offsets or page_offsets[-1][1] != group[0].page:
+                page_offsets.append([len(text), group[0].page])
+            text += para
         org, ministries = _speaker_org(label, meta["attendees"])
         records.append(
             Record(
                 record_id=f"{doc_id}#s{n:03d}",
                 kind=SPEECH,
-                text="\n".join(p for p in paras if p),
+                text=text,
+                page_offsets=page_offsets,
                 pages=pages,
                 speaker=label,
                 organization=org,
