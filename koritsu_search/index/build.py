@@ -16,7 +16,7 @@ import numpy as np
 
 from ..embed.base import Embedder
 from ..errors import IngestError, KoritsuError
-from ..ingest import SUPPORTED_SUFFIXES, parse_file
+from ..ingest import INGEST_VERSION, SUPPORTED_SUFFIXES, parse_file
 from ..models import Document, Passage, Skipped
 from ..passages import make_passages
 from ..segment import get_segmenter
@@ -104,7 +104,8 @@ def file_sha256(path: Path) -> str:
 @dataclass
 class _Previous:
     manifest: Manifest | None = None
-    documents: dict[str, Document] = field(default_factory=dict)  # by sha256
+    documents: dict[str, Document] = field(default_factory=dict)  # by sha256, reusable as parsed
+    by_source: dict[str, Document] = field(default_factory=dict)  # last good version of each file
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # by content hash
     terms: dict[str, list[str]] = field(default_factory=dict)  # by content hash
 
@@ -123,7 +124,9 @@ def _load_previous(index_dir: Path, model_id: str | None) -> _Previous:
     except (KoritsuError, OSError, ValueError):
         return prev  # unusable: build from scratch, the old directory is replaced atomically
     prev.manifest = manifest
-    prev.documents = {d.sha256: d for d in docs}
+    prev.by_source = {str(Path(d.source)): d for d in docs}
+    if manifest.ingest_version == INGEST_VERSION:
+        prev.documents = {d.sha256: d for d in docs}
     for i, p in enumerate(passages):
         if i < len(terms):
             prev.terms[p.content_hash] = terms[i]
@@ -200,7 +203,7 @@ def build_index(
                 doc = parse_file(path, kind=kind, password=password)
             except IngestError as exc:
                 report.skipped.append(Skipped(str(path), exc.reason))
-                stale = next((d for d in prev.documents.values() if Path(d.source) == path), None)
+                stale = prev.by_source.get(str(path))
                 if stale is not None:
                     # Never lose what was indexed: keep the last good version of this file.
                     report.kept_previous.append(str(path))
@@ -267,6 +270,7 @@ def build_index(
         ],
         skipped=[s.to_dict() for s in report.skipped],
         created_at=created,
+        ingest_version=INGEST_VERSION,
     )
     report.documents = len(documents)
     report.records = manifest.record_count

@@ -51,6 +51,7 @@ class Manifest:
     updated_at: str = field(default_factory=now_iso)
     format_version: int = FORMAT_VERSION
     package_version: str = __version__
+    ingest_version: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

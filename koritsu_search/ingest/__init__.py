@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from .api import SUPPORTED_SUFFIXES, IngestReport, doc_id_for, parse_file, parse_paths
 
-__all__ = ["SUPPORTED_SUFFIXES", "IngestReport", "doc_id_for", "parse_file", "parse_paths"]
+# Bump when a parser change alters what a file yields: an index then re-parses unchanged files.
+INGEST_VERSION = 2
+
+__all__ = ["INGEST_VERSION", "SUPPORTED_SUFFIXES", "IngestReport", "doc_id_for", "parse_file", "parse_paths"]
