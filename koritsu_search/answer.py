@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .models import MEASURE, SPEECH, Answer, AnswerItem, Citation, Filters, Hit
 from .search import clean_query
 from .segment import get_segmenter
+from .translate import translate
 
 if TYPE_CHECKING:
     from .index.store import Index
 
 CITATIONS_PER_ITEM = 3
 MAX_QUOTE_SENTENCES = 3
+COMMON_TERM_SHARE = 0.15
 
 
-def quote_evidence(question: str, text: str) -> tuple[str, list[tuple[int, int]]]:
+def highlight_terms(index: Index, question: str) -> set[str]:
+    """The question's Sudachi terms worth marking, plus the glossary's Japanese for its English words.
+
+    Terms found in a large share of passages (孤独, 孤立, 施策 here) would mark every line, so
+    they are dropped unless nothing else is left.
+    """
+    seg = get_segmenter()
+    terms = seg.lexical_terms(question)
+    if re.search(r"[A-Za-z]", question):
+        terms += seg.lexical_terms(" ".join(translate(question).terms))
+    n = max(index.lexical.n_docs, 1)
+    distinctive = [t for t in terms if index.lexical.df(t) <= COMMON_TERM_SHARE * n]
+    return set(distinctive or terms)
+
+
+def quote_evidence(question: str, text: str, terms: set[str] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The sentences of a passage that hold the question's terms, and the spans to highlight.
 
     Nothing is rewritten: the quote is a verbatim slice of the passage. When no query term
-    occurs (an English question over Japanese text), the whole passage is the quote.
+    occurs, the whole passage is the quote.
     """
     seg = get_segmenter()
-    spans = seg.highlight_spans(question, text)
+    spans = seg.highlight_spans(question, text, terms)
     if not spans:
         return text, []
     sentences = seg.sentences(text) or [(0, len(text))]
@@ -79,12 +97,13 @@ def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer
             continue
         groups.setdefault(h.record_id, []).append(h)
     items: list[AnswerItem] = []
+    terms = highlight_terms(index, question)
     for record_id, group in groups.items():
         top = group[0]
         record = index.record(record_id)
         citations = []
         for h in group[:CITATIONS_PER_ITEM]:
-            quote, spans = quote_evidence(question, h.text)
+            quote, spans = quote_evidence(question, h.text, terms)
             citations.append(
                 Citation(
                     passage_id=h.passage_id,

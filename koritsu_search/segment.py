@@ -6,7 +6,7 @@ import importlib.metadata
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,9 +230,12 @@ class Segmenter:
         emit(start, n)
         return spans
 
-    def highlight_spans(self, query: str, text: str) -> list[tuple[int, int]]:
-        """Merged, sorted spans of ``text`` whose C or A unit term matches a query term."""
-        wanted = set(self.lexical_terms(query))
+    def highlight_spans(self, query: str, text: str, terms: Collection[str] | None = None) -> list[tuple[int, int]]:
+        """Merged, sorted spans of ``text`` whose C or A unit term matches a query term.
+
+        ``terms`` (normalized lexical terms) replaces the query's own terms when given.
+        """
+        wanted = set(terms) if terms is not None else set(self.lexical_terms(query))
         if not wanted:
             return []
         hits = sorted((s, e) for t, s, e in self._terms_with_spans(text) if t in wanted)

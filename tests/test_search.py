@@ -132,3 +132,12 @@ def test_filter_matching_nothing_gives_clean_empty_answer(seed_index) -> None:
     answer = seed_index.ask("孤独", filters=Filters(ministries=["存在しない省"]))
     assert answer.items == []
     assert answer.summary.startswith("No matching")
+
+
+def test_english_question_highlights_glossary_terms_but_not_common_words(seed_index) -> None:
+    answer = seed_index.ask("support for foreign residents", k=5)
+    marked = {c.quote[s:e] for i in answer.items for c in i.citations for s, e in c.highlights}
+    assert marked & {"外国人", "在留外国人"}
+    answer = seed_index.ask("孤独・孤立対策の施策 認知症カフェ", k=3)
+    marked = {c.quote[s:e] for i in answer.items for c in i.citations for s, e in c.highlights}
+    assert "施策" not in marked and "孤独" not in marked
