@@ -299,6 +299,17 @@ def test_embedder_protocol_shapes_and_caching(embedder: SentenceTransformerEmbed
 
 
 @pytest.mark.slow
+def test_concurrent_queries_are_safe(embedder: SentenceTransformerEmbedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = QUERIES * 2
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(embedder.embed_query, queries))
+    for query, vector in zip(queries, together):
+        assert float(vector @ embedder.embed_query(query)) > 0.99999
+
+
+@pytest.mark.slow
 def test_progress_goes_to_stderr_only(embedder: SentenceTransformerEmbedder, capfd) -> None:  # type: ignore[no-untyped-def]
     embedder.embed_passages(TEXTS[:2], progress=True)
     out, _ = capfd.readouterr()

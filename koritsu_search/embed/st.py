@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,6 +137,8 @@ class SentenceTransformerEmbedder:
     def __init__(self, model_name_or_path: str, model_id: str | None = None, device: str = "cpu") -> None:
         self._model = load_sentence_transformer(model_name_or_path, device=device)
         configure_torch_threads()
+        # A fast tokenizer is not reentrant ("Already borrowed"): the UI embeds from several threads.
+        self._lock = threading.Lock()
         self.model_id: str = model_id or model_name_or_path
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = getter()
@@ -155,17 +158,19 @@ class SentenceTransformerEmbedder:
         """Tokens (with prompt and specials) the model would see for text before truncation."""
         prompt_name = self._query_prompt if role == "query" else self._passage_prompt
         prompt = self._model.prompts.get(prompt_name, "") if prompt_name else ""
-        return len(self._model.tokenizer(prompt + text.strip())["input_ids"])
+        with self._lock:
+            return len(self._model.tokenizer(prompt + text.strip())["input_ids"])
 
     def _encode(self, texts: list[str], prompt_name: str | None, batch_size: int, progress: bool) -> np.ndarray:
-        vectors = self._model.encode(
-            [t.strip() for t in texts],  # sentence-transformers 6 no longer strips
-            prompt_name=prompt_name,
-            batch_size=max(1, int(batch_size)),
-            show_progress_bar=progress,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                [t.strip() for t in texts],  # sentence-transformers 6 no longer strips
+                prompt_name=prompt_name,
+                batch_size=max(1, int(batch_size)),
+                show_progress_bar=progress,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def embed_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..embed.base import Embedder
+from ..embed.e5_convert import file_sha256
 from ..errors import IngestError, KoritsuError
 from ..ingest import INGEST_VERSION, SUPPORTED_SUFFIXES, parse_file
 from ..models import Document, Passage, Skipped
@@ -91,14 +91,6 @@ def list_source_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Ski
             seen.add(r)
             unique.append(f)
     return unique, missing
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass
