@@ -172,7 +172,20 @@ def bench_warm(index_dir: Path, judged: list[dict[str, Any]]) -> tuple[dict[str,
         ask_search_s.append(t1 - t)
         for k, v in tr.timings_ms.items():
             ask_parts.setdefault(k, []).append(v / 1000)
+    # Diagnostic: query embedding alone with 1 vs 2 torch threads (the machine is shared).
+    embed_threads: dict[str, Any] = {}
+    for th in (THREADS, 1):
+        torch.set_num_threads(th)
+        lat = []
+        for q in judged:
+            cq = clean_query(q["query"])
+            t = time.perf_counter()
+            emb.embed_query(cq)
+            lat.append(time.perf_counter() - t)
+        embed_threads[str(th)] = ms_summary(lat)
+    torch.set_num_threads(THREADS)
     result = {
+        "embed_only_by_threads_ms": embed_threads,
         "queries": len(judged),
         "passages": len(idx.passages),
         "faiss_type": idx.manifest.faiss_type,
@@ -647,6 +660,11 @@ def render_md(report: dict[str, Any]) -> str:
         rows.append(["**total**", f1(warm["search_ms"]["p50"], 2), f1(warm["search_ms"]["p95"], 2), f1(warm["search_ms"]["mean"], 2),
                      f1(warm["ask_ms"]["p50"], 2), f1(warm["ask_ms"]["mean"], 2)])
         L.append(md_table(["stage", "search p50", "search p95", "search mean", "ask p50", "ask mean"], rows))
+        et = warm.get("embed_only_by_threads_ms", {})
+        if et:
+            L.append("\nQuery embedding alone (`embed_query`, same queries, measured after the above): "
+                     + ", ".join(f"{th} torch thread{'s' if th != '1' else ''} p50 {v['p50']:.1f} ms / p95 {v['p95']:.1f} ms"
+                                 for th, v in et.items()) + ".")
         L.append("")
 
     cold = report.get("cold")
@@ -751,7 +769,7 @@ def render_md(report: dict[str, Any]) -> str:
         for s in scales:
             for r in s["lexical"]["end_to_end"]:
                 p = r["parts_ms"]
-                rows.append([fmt_n(s["n"]), f"{r['name']} {r['search_params'] or ''} ({r['role']})",
+                rows.append([fmt_n(s["n"]), f"{r['name']} {', '.join(f'{k}={v}' for k, v in r['search_params'].items()) or 'exact'} ({r['role']})",
                              f1(r["search_ms"]["p50"]), f1(r["search_ms"]["p95"]),
                              *(f1(p.get(k, {}).get("p50", float("nan"))) for k in ("segment", "faiss", "bm25", "fusion")),
                              f1(r["ask_ms"]["p50"]), f1(r["ask_ms"]["p95"]),

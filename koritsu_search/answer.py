@@ -30,7 +30,9 @@ def highlight_terms(index: Index, question: str) -> set[str]:
         terms += seg.lexical_terms(" ".join(translate(question).terms))
     n = max(index.lexical.n_docs, 1)
     distinctive = [t for t in terms if index.lexical.df(t) <= COMMON_TERM_SHARE * n]
-    return set(distinctive or terms)
+    # Single characters split off a compound (人 of 外国人) would mark every other line.
+    longer = [t for t in distinctive if len(t) > 1]
+    return set(longer or distinctive or terms)
 
 
 def quote_evidence(question: str, text: str, terms: set[str] | None = None) -> tuple[str, list[tuple[int, int]]]:

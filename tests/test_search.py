@@ -141,3 +141,10 @@ def test_english_question_highlights_glossary_terms_but_not_common_words(seed_in
     answer = seed_index.ask("孤独・孤立対策の施策 認知症カフェ", k=3)
     marked = {c.quote[s:e] for i in answer.items for c in i.citations for s, e in c.highlights}
     assert "施策" not in marked and "孤独" not in marked
+
+
+def test_single_characters_split_from_compounds_are_not_marked(seed_index) -> None:
+    answer = seed_index.ask("在留外国人 情報提供", k=5)
+    marked = {c.quote[s:e] for i in answer.items for c in i.citations for s, e in c.highlights}
+    assert "在留外国人" in marked
+    assert "人" not in marked
