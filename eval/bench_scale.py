@@ -28,7 +28,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import gc
 import json
-import math
 import sys
 import threading
 import time

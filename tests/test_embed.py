@@ -357,3 +357,14 @@ def test_koritsu_model_loads_a_local_directory(monkeypatch: pytest.MonkeyPatch, 
     assert load_embedder() is other  # loaded once per process
     text = "孤独・孤立対策の推進"
     assert float(other.embed_query(text) @ embedder.embed_query(text)) > 0.99999
+
+
+@pytest.mark.slow
+def test_fast_query_path_equals_sentence_transformers_encode(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from koritsu_search.embed import load_embedder
+
+    emb = load_embedder(cache_dir=tmp_path_factory.mktemp("fastq"))
+    assert emb._fast_query_ok()
+    for q in ["認知症カフェ", "Which measures support foreign residents?", "孤独・孤立相談ダイヤル#9999 10時～18時", " こども "]:
+        slow = emb._encode([q], emb._query_prompt, 1, False)[0]
+        assert float(slow @ emb.embed_query(q)) > 0.99999

@@ -131,6 +131,19 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
     ) from error
 
 
+def _is_plain_mean_pooling(pooling: Any) -> bool:
+    """Mean pooling over all tokens, prompt included (sentence-transformers 6 and older layouts)."""
+    if getattr(pooling, "include_prompt", True) is False:
+        return False
+    mode = getattr(pooling, "pooling_mode", None)
+    if isinstance(mode, str):
+        return mode == "mean"
+    others = ("cls_token", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken")
+    return bool(getattr(pooling, "pooling_mode_mean_tokens", False)) and not any(
+        getattr(pooling, f"pooling_mode_{m}", False) for m in others
+    )
+
+
 class SentenceTransformerEmbedder:
     """Embedder over a SentenceTransformer; uses the model's "query"/"passage" prompts when it has them."""
 
@@ -139,6 +152,7 @@ class SentenceTransformerEmbedder:
         configure_torch_threads()
         # A fast tokenizer is not reentrant ("Already borrowed"): the UI embeds from several threads.
         self._lock = threading.Lock()
+        self._fast: bool | None = None
         self.model_id: str = model_id or model_name_or_path
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = getter()
@@ -181,7 +195,37 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """Return a vector of shape (dim,), float32, L2-normalized."""
+        if self._fast_query_ok():
+            return self._fast_query(text)
         return self._encode([text], self._query_prompt, 1, False)[0]
+
+    def _fast_query_ok(self) -> bool:
+        """True for the plain Transformer → mean Pooling → Normalize stack that _fast_query reproduces."""
+        if self._fast is None:
+            mods = list(self._model)
+            names = [type(m).__name__ for m in mods]
+            self._fast = (
+                len(mods) == 3
+                and names[1:] == ["Pooling", "Normalize"]
+                and hasattr(mods[0], "auto_model")
+                and _is_plain_mean_pooling(mods[1])
+            )
+        return bool(self._fast)
+
+    def _fast_query(self, text: str) -> np.ndarray:
+        """One query without sentence-transformers' batching machinery (saves ~4 ms a query)."""
+        import torch
+
+        prompt = self._model.prompts.get(self._query_prompt, "") if self._query_prompt else ""
+        transformer = self._model[0]
+        with self._lock, torch.inference_mode():
+            enc = self._model.tokenizer(
+                [prompt + text.strip()], return_tensors="pt", truncation=True, max_length=self.max_seq_length
+            )
+            out = transformer.auto_model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
+            vec = torch.nn.functional.normalize((out * mask).sum(1) / mask.sum(1), dim=-1)
+        return np.ascontiguousarray(vec[0].float().numpy(), dtype=np.float32)
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder(model_id={self.model_id!r}, dim={self.dim})"
