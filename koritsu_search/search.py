@@ -220,7 +220,9 @@ def search(
     if mode == "hybrid":
         for leg in (bm, prf, trans):
             positive = np.flatnonzero(leg > 0)  # masked-out passages score 0 and never enter
-            cand.update(positive[np.argsort(-leg[positive])[:n_cand]].tolist())
+            if positive.size > n_cand:
+                positive = positive[np.argpartition(-leg[positive], n_cand)[:n_cand]]
+            cand.update(positive.tolist())
     if mode == "hybrid":
         trace.intent = read_intent(q)
         for m in trace.intent.ministries:

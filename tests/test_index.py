@@ -176,3 +176,20 @@ def test_faiss_matches_numpy_brute_force(faiss_type: str) -> None:
         ids, _ = dense_search(index, x, q, 10, allowed)
         assert list(ids) == list(sub_expected)
 
+
+
+def test_index_type_is_chosen_by_size_recorded_and_selectable(corpus_copy: Path, tmp_path: Path) -> None:
+    from koritsu_search.index.vectors import EXACT_UP_TO, default_faiss_type
+
+    assert default_faiss_type(EXACT_UP_TO) == "flat"
+    assert default_faiss_type(EXACT_UP_TO + 1) == "ivf"
+    d = tmp_path / "ivf"
+    build_index([corpus_copy], d, embedder=FakeEmbedder(), faiss_type="ivf")
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["faiss_type"] == "ivf" and manifest["faiss_params"]["nprobe"] >= 1
+    idx = open_index(d, embedder=FakeEmbedder())
+    assert any(h.measure_no == 10 for h in idx.search("在留外国人 情報提供", k=5))
+    # An update keeps the chosen type.
+    report = build_index([corpus_copy], d, embedder=FakeEmbedder())
+    assert report.embedded == 0
+    assert json.loads((d / "manifest.json").read_text(encoding="utf-8"))["faiss_type"] == "ivf"
