@@ -25,3 +25,5 @@ if [ "${1:-}" = "--test" ]; then
 else
   "$PY" -m pip install -q -e .
 fi
+# pyenv only sees new console scripts (koritsu-search) after a rehash.
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
