@@ -272,18 +272,31 @@ def worker_serve(args: argparse.Namespace) -> None:
     settings = json.loads(args.sweep) or [{}]
     n_q = min(args.queries, len(queries))
     rows = []
+    library_threads = None
     for setting in settings:
-        threads = int(setting.get("threads", THREADS))
-        faiss.omp_set_num_threads(threads)
+        # A setting without "threads" goes through the library (dense_search, which picks its own
+        # OpenMP thread count); {"threads": T} calls index.search directly on T threads, to compare.
+        direct = "threads" in setting
         params = {k: v for k, v in setting.items() if k != "threads"}
         if params:
             set_search_params(index, args.type, params)
+
+        def one(q: np.ndarray, direct: bool = direct) -> np.ndarray:
+            if direct:
+                _, ids = index.search(q.reshape(1, -1), K_SEARCH)
+                return ids[0][ids[0] >= 0]
+            return dense_search(index, vectors, q, K_SEARCH)[0]
+
+        if direct:
+            faiss.omp_set_num_threads(int(setting["threads"]))
         for q in queries[:3]:  # warm caches / branch predictors
-            dense_search(index, vectors, q, K_SEARCH)
+            one(q)
+        if not direct:
+            library_threads = faiss.omp_get_max_threads()
         lat, rec = [], []
         for qi in range(n_q):
             t = time.perf_counter()
-            ids, _ = dense_search(index, vectors, queries[qi], K_SEARCH)
+            ids = one(queries[qi])
             lat.append(time.perf_counter() - t)
             exact = np.asarray(vectors[ids[:K_RECALL]], dtype=np.float32) @ queries[qi]
             rec.append(recall_at_k(ids, gt_ids[qi], gt_scores[qi], exact, K_RECALL))
@@ -297,6 +310,7 @@ def worker_serve(args: argparse.Namespace) -> None:
         "rss_index_loaded": after_load - base,
         "rss_after_queries": after_queries,
         "rss_all_vectors_resident": rss() - base,
+        "library_threads": library_threads,
         "sweep": rows,
     })
 
