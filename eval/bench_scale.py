@@ -327,7 +327,7 @@ class _Passages:
     def __getitem__(self, i: int) -> Any:
         return self.real[int(i) % len(self.real)]
 
-    def __iter__(self) -> Any:  # full scans: filters, search._ministry_passages (cached per ministry)
+    def __iter__(self) -> Any:  # full scans: filters
         real, m = self.real, len(self.real)
         return (real[i % m] for i in range(self.n))
 
@@ -365,6 +365,12 @@ def _synthetic_index(n: int, vectors: np.ndarray, findex: Any, lexical: Any, ter
     idx._embedder_source = embedder
     idx._embedder = embedder
     idx._lock = threading.Lock()
+    # What open_index precomputes: each ministry's passage rows (passage i is real passage i mod m).
+    m = len(seed.passages)
+    idx.ministry_rows = {}
+    for name, real_rows in seed.ministry_rows.items():
+        tiled = (real_rows[None, :] + m * np.arange((n + m - 1) // m)[:, None]).ravel()
+        idx.ministry_rows[name] = np.sort(tiled[tiled < n])
     return idx
 
 
@@ -429,8 +435,7 @@ def worker_lexical(args: argparse.Namespace) -> None:
             set_search_params(findex, spec["type"], spec["search_params"])
         idx = _synthetic_index(n, vectors, findex, lexical, terms, embedder)
         n_q = min(len(judged), int(spec.get("queries", len(judged))))
-        # First pass (not in the warm figures): per-process caches such as the passages of each
-        # ministry a query names (search._ministry_passages scans every passage once per ministry).
+        # First pass (not in the warm figures): per-process caches and first-touch page faults.
         first = []
         for q in judged[:n_q]:
             t = time.perf_counter()

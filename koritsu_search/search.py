@@ -117,14 +117,6 @@ def _prf_terms(index: Index, top_ids: np.ndarray, query_terms: list[str]) -> lis
     return [t for _, t in scored[:PRF_TERMS] if t not in query_terms]
 
 
-def _ministry_passages(index: Index, ministry: str) -> np.ndarray:
-    """Row ids of the passages of one ministry (cached on the index)."""
-    cache: dict[str, np.ndarray] = index.__dict__.setdefault("_ministry_rows", {})
-    if ministry not in cache:
-        cache[ministry] = np.array([i for i, p in enumerate(index.passages) if ministry in p.ministries], dtype=np.int64)
-    return cache[ministry]
-
-
 def _priors(index: Index, ids: np.ndarray, intent: Intent) -> np.ndarray:
     """Boosts for passages of a ministry the query names, and for speeches when it asks about the meeting."""
     bonus = np.zeros(len(ids), dtype=np.float32)
@@ -226,7 +218,7 @@ def search(
     if mode == "hybrid":
         trace.intent = read_intent(q)
         for m in trace.intent.ministries:
-            named = _ministry_passages(index, m)
+            named = index.ministry_rows.get(m, np.empty(0, dtype=np.int64))
             if mask is not None:
                 named = named[mask[named] > 0]
             cand.update(named[:2000].tolist())

@@ -77,6 +77,12 @@ class Index:
             )
         set_search_params(self.faiss, self.manifest.faiss_type, self.manifest.faiss_params)
         self.records: dict[str, Record] = {r.record_id: r for d in self.documents for r in d.records}
+        rows: dict[str, list[int]] = {}
+        for i, p in enumerate(self.passages):
+            for m in p.ministries:
+                rows.setdefault(m, []).append(i)
+        # Row ids of each ministry's passages, for queries that name a ministry.
+        self.ministry_rows: dict[str, np.ndarray] = {m: np.array(r, dtype=np.int64) for m, r in rows.items()}
         self.doc_titles = {d.doc_id: d.title for d in self.documents}
         self._embedder_source = embedder
         is_instance = isinstance(embedder, Embedder) and not isinstance(embedder, type)
