@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 
 if [ "${1:-}" = "--test" ]; then
   need=""
-  for pkg in chromium chromium-driver fonts-ipaexfont qpdf poppler-utils libreoffice-writer; do
+  for pkg in chromium chromium-driver fonts-ipaexfont qpdf poppler-utils; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
   done
   if [ -n "$need" ]; then
