@@ -21,3 +21,8 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray:
         """Return a vector of shape (dim,), float32, L2-normalized."""
         ...
+
+
+def is_embedder(obj: object) -> bool:
+    """An embedder instance, as opposed to a factory (a class satisfies the protocol too)."""
+    return isinstance(obj, Embedder) and not isinstance(obj, type)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embed.base import Embedder
+from ..embed.base import Embedder, is_embedder
 from ..embed.e5_convert import file_sha256
 from ..errors import IngestError, KoritsuError
 from ..ingest import INGEST_VERSION, SUPPORTED_SUFFIXES, parse_file
@@ -162,8 +162,7 @@ def build_index(
     recover_swap(index_dir)
     report = BuildReport(index_dir=str(index_dir))
     loaded: list[Embedder] = []
-    # A class satisfies the Embedder protocol too; only an instance is an embedder here.
-    is_instance = isinstance(embedder, Embedder) and not isinstance(embedder, type)
+    is_instance = is_embedder(embedder)
 
     def get_embedder() -> Embedder:
         if not loaded:

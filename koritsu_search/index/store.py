@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..embed.base import Embedder
+from ..embed.base import Embedder, is_embedder
 from ..errors import IndexLoadError
 from ..models import Answer, Document, Filters, Hit, Passage, Record
 from .lexical import LexicalIndex
@@ -85,7 +85,7 @@ class Index:
         self.ministry_rows: dict[str, np.ndarray] = {m: np.array(r, dtype=np.int64) for m, r in rows.items()}
         self.doc_titles = {d.doc_id: d.title for d in self.documents}
         self._embedder_source = embedder
-        is_instance = isinstance(embedder, Embedder) and not isinstance(embedder, type)
+        is_instance = is_embedder(embedder)
         self._embedder: Embedder | None = embedder if is_instance else None  # type: ignore[assignment]
         self._lock = threading.Lock()
         if self._embedder is not None:
