@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Record kinds.
+# Record kinds (their behaviour lives in koritsu_search.ingest.kinds).
 MEASURE = "measure"
 SPEECH = "speech"
 PARAGRAPH = "paragraph"
-RECORD_KINDS = (MEASURE, SPEECH, PARAGRAPH)
+ROW = "row"
 
 # Document kinds.
 MEASURES_DOC = "measures"
+PLAN_DOC = "plan"
 MINUTES_DOC = "minutes"
+TABLE_DOC = "table"
 GENERIC_DOC = "generic"
-DOC_KINDS = (MEASURES_DOC, MINUTES_DOC, GENERIC_DOC)
 
 # The eight columns of the measures table, in published order.
 MEASURE_COLUMNS = (
@@ -49,6 +50,12 @@ class Record:
     organization: str | None = None
     # [char offset in text, page] where a new page starts inside the text (speeches, paragraphs).
     page_offsets: list[list[int]] = field(default_factory=list)
+    # Page numbers printed on the pages (footers), when they differ from the PDF page index.
+    printed_pages: list[int] = field(default_factory=list)
+    # The measure across documents ("<plan series>#<No.>"), set when documents are linked.
+    measure_key: str | None = None
+    # Mean Tesseract confidence (0-100) when the text was read by OCR.
+    ocr_confidence: float | None = None
 
     def page_at(self, offset: int) -> int | None:
         """The page on which the character at offset of `text` stands."""
@@ -117,6 +124,8 @@ class Passage:
     embed_text: str
     measure_no: int | None = None
     measure_name: str | None = None
+    measure_key: str | None = None
+    printed_page: int | None = None
     ministries: list[str] = field(default_factory=list)
     section: list[str] = field(default_factory=list)
     field: str | None = None
@@ -181,6 +190,8 @@ class Hit:
     score: float
     dense_score: float | None = None
     lexical_score: float | None = None
+    measure_key: str | None = None
+    printed_page: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -212,6 +223,8 @@ class Hit:
             score=score,
             dense_score=dense_score,
             lexical_score=lexical_score,
+            measure_key=p.measure_key,
+            printed_page=p.printed_page,
         )
 
 
@@ -228,6 +241,10 @@ class Citation:
     speaker: str | None
     quote: str
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    printed_page: int | None = None
+    doc_kind: str | None = None
+    edition: str | None = None
+    ocr_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -5,35 +5,18 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import IngestError
-from ..models import (
-    DOC_KINDS,
-    MEASURE,
-    MEASURES_DOC,
-    MINUTES_DOC,
-    PARAGRAPH,
-    SPEECH,
-    Document,
-    Record,
-    Skipped,
-)
+from ..models import Document, Skipped
 from . import pdf as pdfroute
-from .detect import detect_pdf_kind, detect_text_kind
-from .generic import parse_generic
-from .lines import decode_text, paginate, to_src_lines
-from .measures import parse_measures_text
-from .minutes import parse_minutes
+from .kinds import RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
+from .lines import decode_text, paginate
 from .textnorm import sanitize_id
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md")
-
-Parsed = tuple[str, list[Record], dict[str, Any], list[str]]
-
 
 @dataclass
 class IngestReport:
@@ -49,9 +32,7 @@ class IngestReport:
     def summary(self) -> str:
         """E.g. "2 documents read, 181 records (143 measures, 38 speeches), 1 file skipped"."""
         counts = Counter(r.kind for r in self.records)
-        names = {MEASURE: ("measure", "measures"), SPEECH: ("speech", "speeches"),
-                 PARAGRAPH: ("paragraph", "paragraphs")}
-        parts = [_plural(counts[k], *names[k]) for k in (MEASURE, SPEECH, PARAGRAPH) if counts[k]]
+        parts = [_plural(counts[k], *RECORD_KINDS[k].nouns) for k in RECORD_KINDS if counts[k]]
         total = sum(counts.values())
         text = f"{_plural(len(self.documents), 'document', 'documents')} read, {_plural(total, 'record', 'records')}"
         if parts:
@@ -72,15 +53,17 @@ def doc_id_for(path: Path, sha256: str) -> str:
     return sanitize_id(path.stem) or f"doc_{sha256[:12]}"
 
 
-def parse_file(path: str | Path, kind: str | None = None, password: str | None = None) -> Document:
+def parse_file(
+    path: str | Path, kind: str | None = None, password: str | None = None, ocr: bool = True
+) -> Document:
     """Read one PDF or text file into a Document; IngestError (naming the file) when unreadable.
 
-    kind ("measures", "minutes", "generic") overrides detection, which looks at content only.
+    kind (a name from `kinds.kind_names()`) overrides detection, which looks at content only.
+    ocr=False refuses pages without a text layer instead of reading them with Tesseract.
     """
     p = Path(path)
     source = str(path)
-    if kind is not None and kind not in DOC_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(DOC_KINDS)}, not {kind!r}")
+    forced = doc_kind(kind) if kind is not None else None
     if not p.exists():
         raise IngestError(source, "no such file")
     if not p.is_file():
@@ -93,36 +76,39 @@ def parse_file(path: str | Path, kind: str | None = None, password: str | None =
         raise IngestError(source, "empty file (0 bytes)")
     sha = hashlib.sha256(data).hexdigest()
     doc_id = doc_id_for(p, sha)
-    if pdfroute.looks_like_pdf(data[:1024]):
-        kind, (title, records, meta, warnings), pages = _read_pdf(p, source, kind, password, doc_id)
-    else:
-        if p.suffix.lower() == ".pdf":
-            hint = "it looks like text" if _texty(data) else "unknown binary content"
-            raise IngestError(source, f"not a PDF file (no %PDF header; {hint})")
-        text = decode_text(data, source)
-        raw, pages = paginate(text)
-        kind = kind or detect_text_kind(text)
-        if kind == MEASURES_DOC:
-            title, records, meta, warnings = parse_measures_text(raw, doc_id)
-            if not records and not title:
-                raise IngestError(source, "no measures table found (header row with 施策No. and 施策名)")
-        elif kind == MINUTES_DOC:
-            title, records, meta, warnings = parse_minutes(to_src_lines(raw), doc_id)
+    try:
+        if pdfroute.looks_like_pdf(data[:1024]):
+            chosen, parsed, pages = _read_pdf(p, source, forced, password, doc_id, ocr)
         else:
-            title, records, meta, warnings = parse_generic(to_src_lines(raw), doc_id)
-        if not any(line.strip() for _, line in raw):
-            raise IngestError(source, "no text in file (only whitespace)")
+            if p.suffix.lower() == ".pdf":
+                hint = "it looks like text" if _texty(data) else "unknown binary content"
+                raise IngestError(source, f"not a PDF file (no %PDF header; {hint})")
+            text = decode_text(data, source)
+            raw, pages = paginate(text)
+            if not any(line.strip() for _, line in raw):
+                raise IngestError(source, "no text in file (only whitespace)")
+            chosen = forced or detect_text(text)
+            parsed = _parse(chosen, source, lambda k: k.parse_text(raw, doc_id))
+    except ParseFailure as exc:
+        raise IngestError(source, str(exc)) from exc
     return Document(
         doc_id=doc_id,
-        title=title or doc_id,
+        title=parsed.title or doc_id,
         source=source,
-        kind=kind,
+        kind=chosen.name,
         pages=pages,
         sha256=sha,
-        records=records,
-        metadata=meta,
-        warnings=warnings,
+        records=parsed.records,
+        metadata=parsed.metadata,
+        warnings=parsed.warnings,
     )
+
+
+def _parse(kind: DocKind, source: str, run: Callable[[DocKind], Parsed]) -> Parsed:
+    try:
+        return run(kind)
+    except NotImplementedError as exc:
+        raise IngestError(source, f"{exc}; choose another --kind") from exc
 
 
 def _texty(data: bytes) -> bool:
@@ -130,26 +116,36 @@ def _texty(data: bytes) -> bool:
     return b"\x00" not in chunk and chunk.decode("utf-8", "replace").count("\ufffd") <= 2
 
 
-def _read_pdf(p: Path, source: str, kind: str | None, password: str | None, doc_id: str) -> tuple[str, Parsed, int]:
-    warnings: list[str] = []
+def _read_pdf(
+    p: Path, source: str, forced: DocKind | None, password: str | None, doc_id: str, ocr: bool
+) -> tuple[DocKind, Parsed, int]:
     with pdfroute.open_pdf(p, password) as pdf:
         pages = len(pdf.pages)
         if pages == 0:
             raise IngestError(source, "PDF has no pages")
-        if not any(pdfroute.page_chars(pg, source) for pg in pdf.pages):
-            raise IngestError(source, pdfroute.OCR_HINT)
-        kind = kind or detect_pdf_kind(pdfroute.first_pages_text(pdf, source))
-        if kind == MEASURES_DOC:
-            parsed = pdfroute.read_measures(pdf, source, doc_id)
-            if not parsed[1] and not parsed[0]:
-                raise IngestError(source, "no measures table found (header row with 施策No. and 施策名)")
-            return kind, parsed, pages
-        lines = pdfroute.text_lines(pdf, source, warnings)
-    if kind == MINUTES_DOC:
-        title, records, meta, more = parse_minutes(lines, doc_id)
-    else:
-        title, records, meta, more = parse_generic(lines, doc_id)
-    return kind, (title, records, meta, warnings + more), pages
+        doc = pdfroute.PdfDocument(pdf, source, ocr=ocr)
+        if not doc.has_text():
+            raise IngestError(source, pdfroute.OCR_OFF_HINT if not ocr else "no text layer and no images: nothing to read")
+        chosen = forced or detect_pdf(doc.sample())
+        parsed = _parse(chosen, source, lambda k: k.parse_pdf(doc, doc_id))
+        _mark_pages(doc, parsed)
+    return chosen, parsed, pages
+
+
+def _mark_pages(doc: pdfroute.PdfDocument, parsed: Parsed) -> None:
+    """Record printed page numbers and OCR confidence on the document and its records."""
+    labels = doc.page_labels
+    if labels and any(k != v for k, v in labels.items()):
+        parsed.metadata.setdefault("page_labels", {str(k): v for k, v in labels.items()})
+    ocr = doc.ocr_pages
+    if not ocr:
+        return
+    parsed.metadata["ocr_pages"] = {str(k): round(v, 1) for k, v in ocr.items()}
+    for rec in parsed.records:
+        confs = [ocr[p] for p in rec.pages if p in ocr]
+        if confs:
+            rec.ocr_confidence = round(sum(confs) / len(confs), 1)
+    parsed.warnings.append(f"{len(ocr)} page(s) read by OCR (mean confidence {sum(ocr.values()) / len(ocr):.0f})")
 
 
 def _expand(paths: Iterable[str | Path], skipped: list[Skipped]) -> list[Path]:
@@ -181,6 +177,7 @@ def parse_paths(
     kind: str | None = None,
     password: str | None = None,
     progress: bool = False,
+    ocr: bool = True,
 ) -> IngestReport:
     """Parse files and folders (walked recursively, sorted); one bad file never stops the rest."""
     report = IngestReport()
@@ -192,7 +189,7 @@ def parse_paths(
         iterator = tqdm(files, desc="ingest", unit="file", file=sys.stderr)
     for f in iterator:
         try:
-            report.documents.append(parse_file(f, kind=kind, password=password))
+            report.documents.append(parse_file(f, kind=kind, password=password, ocr=ocr))
         except IngestError as exc:
             report.skipped.append(Skipped(str(f), exc.reason))
         except Exception as exc:  # a bug or an exotic file must not stop the batch

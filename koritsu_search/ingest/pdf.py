@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import IngestError
 from ..models import Record
 from .lines import SrcLine
-from .measures import NO, Cells, MeasureTable, header_map, is_debris_row, measure_number, measures_title
 from .textnorm import page_number_value
 
 logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 logging.getLogger("pdfplumber").addHandler(logging.NullHandler())
 
 PDF_MAGIC = b"%PDF-"
-OCR_HINT = "no text layer (scanned image?); OCR is not done — run OCR first (e.g. ocrmypdf)"
+OCR_OFF_HINT = "no text layer (scanned image?) and OCR is off (--no-ocr); drop --no-ocr to read it with Tesseract"
 
 
 @dataclass
@@ -145,125 +144,147 @@ def _is_page_number(line: PdfLine, page: Any) -> bool:
     return edge and page_number_value(line.text) is not None
 
 
-def text_lines(pdf: Any, source: str, warnings: list[str]) -> list[SrcLine]:
-    """All pages as SrcLines (page = PDF page index), footers dropped, indents and gaps marked."""
-    out: list[SrcLine] = []
-    for page in pdf.pages:
-        lines = [ln for ln in lines_from_chars(page_chars(page, source)) if not _is_page_number(ln, page)]
-        _release(page)
-        if not lines:
-            warnings.append(f"page {page.page_number} has no text")
-            continue
-        left = min(ln.x0 for ln in lines)
-        right = max(ln.x1 for ln in lines)
-        gaps = sorted(b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False))
-        usual = gaps[len(gaps) // 2] if gaps else 0.0
-        prev: PdfLine | None = None
+@dataclass
+class PdfSample:
+    """What kind detection sees of a PDF: its first pages' text and the ruled tables on them."""
+
+    text: str
+    pages: int
+    ruled_tables: int = 0
+    table_pages: int = 0  # how many of the sampled pages hold a ruled table
+    sampled_pages: int = 0
+
+
+@dataclass
+class PageText:
+    """The lines of one PDF page (from its text layer, or OCR), footer page number apart."""
+
+    page: int  # PDF page index, 1-based
+    lines: list[PdfLine]
+    printed: int | None = None  # the page number printed in the footer or header
+    ocr_confidence: float | None = None  # mean Tesseract word confidence (0-100) when OCR'd
+    width: float = 0.0
+    height: float = 0.0
+
+
+@dataclass
+class PdfDocument:
+    """An open PDF with its source name and OCR setting; each page's lines are computed once."""
+
+    pdf: Any
+    source: str
+    ocr: bool = True
+    warnings: list[str] = field(default_factory=list)
+    _texts: dict[int, PageText] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> list[Any]:
+        return list(self.pdf.pages)
+
+    def page_text(self, page: Any) -> PageText:
+        """Lines of a page; a page without a text layer is OCR'd (when OCR is on)."""
+        cached = self._texts.get(page.page_number)
+        if cached is not None:
+            return cached
+        chars = page_chars(page, self.source)
+        conf: float | None = None
+        if chars:
+            lines = lines_from_chars(chars)
+        elif self.ocr and _has_image(page):
+            from .ocr import ocr_page
+
+            lines, conf = ocr_page(page, self.source)
+        else:
+            lines = []
+        printed = None
+        kept: list[PdfLine] = []
         for ln in lines:
-            text = ln.text.strip(" ")
-            indent = ln.x0 - left > 0.5 * ln.size or text.startswith("\u3000")
-            gap = prev is not None and (ln.top - prev.bottom) > usual + 0.5 * ln.size
-            full = right - ln.x1 < 1.5 * ln.size
-            out.append(SrcLine(page.page_number, text.strip("\u3000 "), indent, gap, full))
-            prev = ln
+            if _is_page_number(ln, page):
+                printed = page_number_value(ln.text)
+            else:
+                kept.append(ln)
+        pt = PageText(page.page_number, kept, printed, conf, float(page.width), float(page.height))
+        self._texts[page.page_number] = pt
+        _release(page)
+        return pt
+
+    def page_texts(self) -> list[PageText]:
+        return [self.page_text(p) for p in self.pdf.pages]
+
+    def has_text(self) -> bool:
+        """True when some page has a text layer (or, with OCR on, an image to read)."""
+        for page in self.pdf.pages:
+            if page_chars(page, self.source):
+                return True
+        if self.ocr:
+            return any(_has_image(p) for p in self.pdf.pages)
+        return False
+
+    @property
+    def page_labels(self) -> dict[int, int]:
+        """PDF page index → printed page number, for pages whose number was found."""
+        return {n: t.printed for n, t in sorted(self._texts.items()) if t.printed is not None}
+
+    @property
+    def ocr_pages(self) -> dict[int, float]:
+        return {n: t.ocr_confidence for n, t in sorted(self._texts.items()) if t.ocr_confidence is not None}
+
+    def text_lines(self, pages: list[int] | None = None) -> list[SrcLine]:
+        """Pages as SrcLines (page = PDF page index), footers dropped, indents and gaps marked."""
+        out: list[SrcLine] = []
+        for page in self.pdf.pages:
+            if pages is not None and page.page_number not in pages:
+                continue
+            out.extend(src_lines(self.page_text(page), self.warnings))
+        return out
+
+    def sample(self, n: int = 3) -> PdfSample:
+        """What kind detection looks at: the first n pages' text and their ruled tables."""
+        chunks: list[str] = []
+        tables = table_pages = 0
+        sampled = self.pdf.pages[:n]
+        for page in sampled:
+            found = count_ruled_tables(page)
+            tables += found
+            table_pages += 1 if found else 0
+            chunks.append("\n".join(ln.text for ln in self.page_text(page).lines))
+        return PdfSample("\n".join(chunks), len(self.pdf.pages), tables, table_pages, len(sampled))
+
+
+def src_lines(pt: PageText, warnings: list[str]) -> list[SrcLine]:
+    """One page's lines as SrcLines, with indent, vertical-gap and ran-to-the-margin hints."""
+    lines = pt.lines
+    if not lines:
+        warnings.append(f"page {pt.page} has no text")
+        return []
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    gaps = sorted(b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False))
+    usual = gaps[len(gaps) // 2] if gaps else 0.0
+    out: list[SrcLine] = []
+    prev: PdfLine | None = None
+    for ln in lines:
+        text = ln.text.strip(" ")
+        indent = ln.x0 - left > 0.5 * ln.size or text.startswith("\u3000")
+        gap = prev is not None and (ln.top - prev.bottom) > usual + 0.5 * ln.size
+        full = right - ln.x1 < 1.5 * ln.size
+        out.append(SrcLine(pt.page, text.strip("\u3000 "), indent, gap, full))
+        prev = ln
     return out
 
 
-def first_pages_text(pdf: Any, source: str, n: int = 3) -> str:
-    """Text of the first pages, for kind detection."""
-    chunks = []
-    for page in pdf.pages[:n]:
-        chunks.append("\n".join(ln.text for ln in lines_from_chars(page_chars(page, source))))
-    return "\n".join(chunks)
+def _has_image(page: Any) -> bool:
+    try:
+        return bool(page.images)
+    except Exception:
+        return False
 
 
-def _row_cells(row: Any, chars: list[dict]) -> list[list[tuple[str, bool]] | None]:
-    """Lines of every cell of a table row: [(text, ran to the right edge)], None for spanned."""
-    top, bottom = row.bbox[1], row.bbox[3]
-    inside = [c for c in chars if top <= (c["top"] + c["bottom"]) / 2 <= bottom]
-    cells: list[list[tuple[str, bool]] | None] = []
-    for bbox in row.cells:
-        if bbox is None:
-            cells.append(None)
-            continue
-        # By left edge: punctuation may hang past the cell's right border (burasagari).
-        x0, x1 = bbox[0], bbox[2]
-        mine = [c for c in inside if x0 - 0.5 <= c["x0"] < x1 - 0.5]
-        cells.append([(ln.text.strip(), x1 - ln.x1 < 2.2 * ln.size) for ln in lines_from_chars(mine)])
-    return cells
-
-
-def _table_settings(page: Any) -> dict[str, Any]:
-    """Ruled-table settings; close the grid where a row split at the page end has no bottom rule."""
-    edges = page.edges
-    vertical = [e for e in edges if e["orientation"] == "v"]
-    if not vertical:
-        return {}
-    horizontal = [e["top"] for e in edges if e["orientation"] == "h"]
-    extra = [y for y in (max(e["bottom"] for e in vertical), min(e["top"] for e in vertical))
-             if not any(abs(y - h) < 1.5 for h in horizontal)]
-    return {"explicit_horizontal_lines": extra} if extra else {}
-
-
-def _flat(cell: list[tuple[str, bool]] | None) -> str:
-    return "".join(t for t, _ in cell or [])
-
-
-def read_measures(pdf: Any, source: str, doc_id: str) -> tuple[str, list[Record], dict, list[str]]:
-    """Measures from ruled tables: header per page, section rows, rows stitched over page breaks."""
-    table = MeasureTable(doc_id, pdf=True)
-    title_lines: list[str] = []
-    mapping: dict[int, str] | None = None
-    found_header = False
-    for page in pdf.pages:
-        chars = page_chars(page, source)
-        if not chars:
-            table.warnings.append(f"page {page.page_number} has no text")
-            continue
-        try:
-            tables = sorted(page.find_tables(_table_settings(page)), key=lambda t: t.bbox[1])
-        except Exception as exc:
-            reason = f"not a readable PDF (truncated or corrupt): page {page.page_number}: {exc}"
-            raise IngestError(source, reason) from exc
-        if not found_header and tables:
-            above = [c for c in chars if c["bottom"] <= tables[0].bbox[1]]
-            title_lines += [ln.text for ln in lines_from_chars(above) if not _is_page_number(ln, page)]
-        for tbl in tables:
-            for row in tbl.rows:
-                cells = _row_cells(row, chars)
-                texts = [_flat(c) for c in cells]
-                hm = header_map(texts)
-                if hm:
-                    mapping, found_header = hm, True
-                    continue
-                if mapping is None or is_debris_row(texts):
-                    continue
-                _take_row(table, mapping, cells, texts, page.page_number)
-        _release(page)
-    if not found_header:
-        return "", [], {}, ["no measures table header (施策No. / 施策名) found"]
-    title, meta = measures_title(title_lines)
-    records = table.records()
-    return title, records, meta, table.warnings
-
-
-def _take_row(table: MeasureTable, mapping: dict[int, str], cells: list, texts: list[str], page: int) -> None:
-    first = texts[0] if texts else ""
-    rest = [t for t in texts[1:] if t.strip()]
-    no = measure_number(first)
-    if no is None and first.strip() and not rest:
-        table.heading(first)
-        return
-    by_col: Cells = {}
-    for i, cell in enumerate(cells):
-        col = mapping.get(i)
-        if col and col != NO and cell:
-            by_col[col] = list(cell)
-    if no is not None:
-        by_col[NO] = [(first, False)]
-        table.start(no, by_col, page)
-    elif not first.strip():
-        if not table.extend(by_col, page):
-            table.warnings.append(f"page {page}: continuation row before any measure skipped")
-    else:
-        table.warnings.append(f"page {page}: unrecognized row skipped: {first[:30]}")
+def count_ruled_tables(page: Any) -> int:
+    """Ruled tables (at least 2 rows and 2 columns) on a page, found from its drawn lines."""
+    try:
+        if not page.edges:
+            return 0
+        return sum(1 for t in page.find_tables() if len(t.rows) >= 2 and max(len(r.cells) for r in t.rows) >= 2)
+    except Exception:
+        return 0

@@ -1,15 +1,19 @@
-"""The measures table (施策No. 1–143): rows, headings and merged-cell recovery for text and PDF."""
+"""Status tables of measures (施策No., 施策名, … 担当府省庁): rows, headings and merged cells, from text or ruled PDF tables."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
-from ..models import MEASURE, MEASURE_COLUMNS, Record
-from .ministries import split_ministries, split_trailing
-from .textnorm import collapse_ws, drop_cjk_spaces, find_urls, join_wrapped, normalize_field, normalize_pdf_text
+from ...errors import IngestError
+from ...models import MEASURE, MEASURE_COLUMNS, Record
+from ..ministries import split_ministries, split_trailing
+from ..pdf import PdfDocument, PdfSample, lines_from_chars, page_chars, _is_page_number, _release
+from .base import DocKind, Parsed, ParseFailure
+from ..textnorm import collapse_ws, drop_cjk_spaces, find_urls, join_wrapped, normalize_field, normalize_pdf_text
 
 NO, NAME, OVERVIEW, GOAL, STATUS, REVISION, URL, MINISTRY = MEASURE_COLUMNS
 TEXT_COLUMNS = (NAME, OVERVIEW, GOAL, STATUS, REVISION)
@@ -260,3 +264,137 @@ def parse_measures_text(raw: list[tuple[int, str]], doc_id: str) -> tuple[str, l
     title, meta = measures_title(title_lines)
     records = table.records()
     return title, records, meta, table.warnings
+
+
+def _row_cells(row: Any, chars: list[dict]) -> list[list[tuple[str, bool]] | None]:
+    """Lines of every cell of a table row: [(text, ran to the right edge)], None for spanned."""
+    top, bottom = row.bbox[1], row.bbox[3]
+    inside = [c for c in chars if top <= (c["top"] + c["bottom"]) / 2 <= bottom]
+    cells: list[list[tuple[str, bool]] | None] = []
+    for bbox in row.cells:
+        if bbox is None:
+            cells.append(None)
+            continue
+        # By left edge: punctuation may hang past the cell's right border (burasagari).
+        x0, x1 = bbox[0], bbox[2]
+        mine = [c for c in inside if x0 - 0.5 <= c["x0"] < x1 - 0.5]
+        cells.append([(ln.text.strip(), x1 - ln.x1 < 2.2 * ln.size) for ln in lines_from_chars(mine)])
+    return cells
+
+
+def _table_settings(page: Any) -> dict[str, Any]:
+    """Ruled-table settings; close the grid where a row split at the page end has no bottom rule."""
+    edges = page.edges
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    if not vertical:
+        return {}
+    horizontal = [e["top"] for e in edges if e["orientation"] == "h"]
+    extra = [y for y in (max(e["bottom"] for e in vertical), min(e["top"] for e in vertical))
+             if not any(abs(y - h) < 1.5 for h in horizontal)]
+    return {"explicit_horizontal_lines": extra} if extra else {}
+
+
+def _flat(cell: list[tuple[str, bool]] | None) -> str:
+    return "".join(t for t, _ in cell or [])
+
+
+def read_measures(pdfdoc: PdfDocument, doc_id: str) -> tuple[str, list[Record], dict, list[str]]:
+    """Measures from ruled tables: header per page, section rows, rows stitched over page breaks."""
+    table = MeasureTable(doc_id, pdf=True)
+    title_lines: list[str] = []
+    mapping: dict[int, str] | None = None
+    found_header = False
+    source = pdfdoc.source
+    for page in pdfdoc.pdf.pages:
+        chars = page_chars(page, source)
+        if not chars:
+            table.warnings.append(f"page {page.page_number} has no text")
+            continue
+        try:
+            tables = sorted(page.find_tables(_table_settings(page)), key=lambda t: t.bbox[1])
+        except Exception as exc:
+            reason = f"not a readable PDF (truncated or corrupt): page {page.page_number}: {exc}"
+            raise IngestError(source, reason) from exc
+        if not found_header and tables:
+            above = [c for c in chars if c["bottom"] <= tables[0].bbox[1]]
+            title_lines += [ln.text for ln in lines_from_chars(above) if not _is_page_number(ln, page)]
+        for tbl in tables:
+            for row in tbl.rows:
+                cells = _row_cells(row, chars)
+                texts = [_flat(c) for c in cells]
+                hm = header_map(texts)
+                if hm:
+                    mapping, found_header = hm, True
+                    continue
+                if mapping is None or is_debris_row(texts):
+                    continue
+                _take_row(table, mapping, cells, texts, page.page_number)
+        _release(page)
+    if not found_header:
+        return "", [], {}, ["no measures table header (施策No. / 施策名) found"]
+    title, meta = measures_title(title_lines)
+    records = table.records()
+    return title, records, meta, table.warnings
+
+
+def _take_row(table: MeasureTable, mapping: dict[int, str], cells: list, texts: list[str], page: int) -> None:
+    first = texts[0] if texts else ""
+    rest = [t for t in texts[1:] if t.strip()]
+    no = measure_number(first)
+    if no is None and first.strip() and not rest:
+        table.heading(first)
+        return
+    by_col: Cells = {}
+    for i, cell in enumerate(cells):
+        col = mapping.get(i)
+        if col and col != NO and cell:
+            by_col[col] = list(cell)
+    if no is not None:
+        by_col[NO] = [(first, False)]
+        table.start(no, by_col, page)
+    elif not first.strip():
+        if not table.extend(by_col, page):
+            table.warnings.append(f"page {page}: continuation row before any measure skipped")
+    else:
+        table.warnings.append(f"page {page}: unrecognized row skipped: {first[:30]}")
+
+
+_TAB_HEADER = re.compile(r"[\s\u3000]+")
+
+
+def _squash(text: str) -> str:
+    return _TAB_HEADER.sub("", text)
+
+
+class StatusTable(DocKind):
+    """A table of measures with their status (施策No., 施策名, … 目標の達成状況, 担当府省庁)."""
+
+    name = "measures"
+    aliases = ("status_table",)
+    description = "measures status table (施策No. / 施策名 columns)"
+
+    def detect_text(self, text: str) -> float:
+        for line in text[:200_000].splitlines()[:400]:
+            cells = [_squash(c) for c in line.split("\t")]
+            if any(c.startswith("施策No") for c in cells) and "施策名" in cells:
+                return 1.0
+        return 0.0
+
+    def detect_pdf(self, sample: PdfSample) -> float:
+        # Header cells may wrap inside their cell, so look at the text with spaces removed.
+        flat = _squash(sample.text)
+        if "施策名" in flat and ("担当府省庁" in flat or "施策の概要" in flat) and "施策N" in flat:
+            return 0.95 if sample.ruled_tables else 0.6
+        return 0.0
+
+    def parse_text(self, raw: list[tuple[int, str]], doc_id: str) -> Parsed:
+        title, records, meta, warnings = parse_measures_text(raw, doc_id)
+        if not records and not title:
+            raise ParseFailure("no measures table found (header row with 施策No. and 施策名)")
+        return Parsed(title, records, meta, warnings)
+
+    def parse_pdf(self, pdf: PdfDocument, doc_id: str) -> Parsed:
+        title, records, meta, warnings = read_measures(pdf, doc_id)
+        if not records and not title:
+            raise ParseFailure("no measures table found (header row with 施策No. and 施策名)")
+        return Parsed(title, records, meta, warnings)

@@ -1,14 +1,17 @@
-"""Meeting minutes (議事要旨): header block, attendees, agenda and ○ speaker turns."""
+"""Meeting minutes (議事要旨, 議事録): header block, attendees, agenda and speaker turns."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from ..models import SPEECH, Record
-from .lines import SrcLine, group_paragraphs, paragraph_text
-from .ministries import canonical, leading_ministry
-from .textnorm import collapse_ws, join_pair, nfkc_digits
+from ...chunking import split_text
+from ...models import SPEECH, Document, Record
+from ..lines import SrcLine, group_paragraphs, paragraph_text, to_src_lines
+from ..ministries import canonical, leading_ministry
+from ..pdf import PdfDocument, PdfSample
+from ..textnorm import collapse_ws, join_pair, nfkc_digits
+from .base import DocKind, Parsed, PassagePart, RecordKind
 
 TURN = re.compile(r"^[○◯]\s*([^\s\u3000]+)(?:[\s\u3000]+(.*))?$")
 _FIELD = re.compile(r"^(?:[0-9０-９]+[．.、]?)?[\s\u3000]*([^：:]{1,12}?)[\s\u3000]*[：:][\s\u3000]*(.*)$")
@@ -187,3 +190,56 @@ def parse_minutes(lines: list[SrcLine], doc_id: str) -> tuple[str, list[Record],
         if not content:
             warnings.append(f"turn {n} ({label}) has no text")
     return title, records, meta, warnings
+
+
+_TURN_LINE = re.compile(r"^[\s\u3000]*[○◯][^\s\u3000]{1,30}[\s\u3000]+\S", re.MULTILINE)
+_MINUTES_WORDS = ("議事", "出席者")
+
+
+def _detect(text: str) -> float:
+    if _TURN_LINE.search(text) and any(w in text for w in _MINUTES_WORDS):
+        return 0.9
+    return 0.0
+
+
+class Minutes(DocKind):
+    """Meeting minutes: speaker turns with a header of date, place, attendees and agenda."""
+
+    name = "minutes"
+    description = "meeting minutes (議事録 / 議事要旨) with speaker turns"
+
+    def detect_text(self, text: str) -> float:
+        return _detect(text[:200_000])
+
+    def detect_pdf(self, sample: PdfSample) -> float:
+        return _detect(sample.text)
+
+    def parse_text(self, raw: list[tuple[int, str]], doc_id: str) -> Parsed:
+        return Parsed(*parse_minutes(to_src_lines(raw), doc_id))
+
+    def parse_pdf(self, pdf: PdfDocument, doc_id: str) -> Parsed:
+        title, records, meta, warnings = parse_minutes(pdf.text_lines(), doc_id)
+        return Parsed(title, records, meta, pdf.warnings + warnings)
+
+
+class SpeechRecord(RecordKind):
+    """A speaker turn, cut at sentence ends; each passage cites the page its paragraph is on."""
+
+    name = SPEECH
+    label = "発言 / Statement"
+    nouns = ("speech", "speeches")
+
+    def passages(self, doc: Document, rec: Record) -> list[PassagePart]:
+        who = rec.speaker or ""
+        if rec.organization and rec.organization not in who:
+            who = f"{who}（{rec.organization}）"
+        return [PassagePart(None, rec.page_at(off), chunk, f"{who}の発言: {chunk}") for off, chunk in split_text(rec.text)]
+
+    def title(self, rec: Record, doc_title: str = "", page: int | None = None) -> str:
+        return f"{rec.speaker}の発言" if rec.speaker else "発言"
+
+    def detail_fields(self, rec: Record) -> list[tuple[str, str]]:
+        return [("発言", rec.text)]
+
+    def outline(self, rec: Record) -> str:
+        return f"○{rec.speaker} ({rec.organization or ''}): {rec.text[:80]}…"
