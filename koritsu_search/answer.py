@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .ingest.kinds import record_kind
 from .models import MEASURE, SPEECH, Answer, AnswerItem, Citation, Filters, Hit
 from .search import clean_query
 from .segment import get_segmenter
@@ -62,12 +63,11 @@ def quote_evidence(question: str, text: str, terms: set[str] | None = None) -> t
     return quote, local
 
 
-def _title(hit: Hit) -> str:
-    if hit.kind == MEASURE:
-        return f"施策No.{hit.measure_no} {hit.measure_name or ''}".strip()
-    if hit.kind == SPEECH:
-        return f"{hit.speaker}の発言" if hit.speaker else "発言"
-    return f"{hit.doc_title} p.{hit.page}" if hit.page else hit.doc_title
+def _title(index: Index, hit: Hit) -> str:
+    record = index.record(hit.record_id)
+    if record is None:
+        return hit.measure_name or hit.speaker or hit.doc_title
+    return record_kind(hit.kind).title(record, hit.doc_title, hit.printed_page or hit.page)
 
 
 def summarize(items: list[AnswerItem]) -> str:
@@ -91,40 +91,34 @@ def summarize(items: list[AnswerItem]) -> str:
     return ", ".join(parts)
 
 
+def group_key(hit: Hit) -> str:
+    """The answer unit of a hit: its measure across documents, else its own record."""
+    return hit.measure_key or hit.record_id
+
+
 def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer:
-    """Group ranked hits into at most k items, each cited by its best passages."""
+    """Group ranked hits into at most k items (a measure's plan and status together), cited."""
     groups: dict[str, list[Hit]] = {}
     for h in hits:
-        if h.record_id not in groups and len(groups) >= k:
+        key = group_key(h)
+        if key not in groups and len(groups) >= k:
             continue
-        groups.setdefault(h.record_id, []).append(h)
+        groups.setdefault(key, []).append(h)
     items: list[AnswerItem] = []
     terms = highlight_terms(index, question)
-    for record_id, group in groups.items():
+    for group in groups.values():
         top = group[0]
-        record = index.record(record_id)
-        citations = []
-        for h in group[:CITATIONS_PER_ITEM]:
-            quote, spans = quote_evidence(question, h.text, terms)
-            citations.append(
-                Citation(
-                    passage_id=h.passage_id,
-                    doc_id=h.doc_id,
-                    doc_title=h.doc_title,
-                    source=h.source,
-                    page=h.page,
-                    field=h.field,
-                    speaker=h.speaker,
-                    quote=quote,
-                    highlights=spans,
-                )
-            )
-        urls = list(record.urls) if record is not None else ([top.url] if top.url else [])
+        urls: list[str] = []
+        for h in group:
+            record = index.record(h.record_id)
+            for u in (record.urls if record is not None else [h.url] if h.url else []):
+                if u not in urls:
+                    urls.append(u)
         items.append(
             AnswerItem(
-                record_id=record_id,
+                record_id=top.record_id,
                 kind=top.kind,
-                title=_title(top),
+                title=_title(index, top),
                 score=top.score,
                 measure_no=top.measure_no,
                 measure_name=top.measure_name,
@@ -133,10 +127,42 @@ def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer
                 section=list(top.section),
                 url=urls[0] if urls else None,
                 urls=urls,
-                citations=citations,
+                citations=[_cite(index, question, h, terms) for h in _citing(group)],
+                measure_key=top.measure_key,
             )
         )
     return Answer(question=question, summary=summarize(items), items=items)
+
+
+def _citing(group: list[Hit]) -> list[Hit]:
+    """The best passages, at least one from each document when a measure spans several."""
+    chosen = group[:CITATIONS_PER_ITEM]
+    docs = {h.doc_id for h in chosen}
+    for h in group[CITATIONS_PER_ITEM:]:
+        if h.doc_id not in docs:
+            chosen.append(h)
+            docs.add(h.doc_id)
+    return chosen
+
+
+def _cite(index: Index, question: str, h: Hit, terms: set[str]) -> Citation:
+    quote, spans = quote_evidence(question, h.text, terms)
+    record = index.record(h.record_id)
+    return Citation(
+        passage_id=h.passage_id,
+        doc_id=h.doc_id,
+        doc_title=h.doc_title,
+        source=h.source,
+        page=h.page,
+        field=h.field,
+        speaker=h.speaker,
+        quote=quote,
+        highlights=spans,
+        printed_page=h.printed_page,
+        doc_kind=index.doc_kind(h.doc_id),
+        edition=index.doc_edition(h.doc_id),
+        ocr_confidence=record.ocr_confidence if record is not None else None,
+    )
 
 
 def ask(index: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> Answer:

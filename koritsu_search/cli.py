@@ -45,7 +45,12 @@ MinistryOpt = Annotated[Optional[list[str]], typer.Option("--ministry", help="On
 DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="Only these document ids (repeatable).")]
 SectionOpt = Annotated[Optional[list[str]], typer.Option("--section", help="Only sections containing this text.")]
 FieldOpt = Annotated[Optional[list[str]], typer.Option("--field", help="Only this column, e.g. 目標の達成状況.")]
-KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", help="Only this record kind: measure, speech, paragraph.")]
+KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", help="Only this record kind: measure, speech, row, paragraph.")]
+DocKindOpt = Annotated[
+    Optional[str],
+    typer.Option("--kind", help="Force the document kind: measures, plan, minutes, table, generic (default: detected from content)."),
+]
+NoOcrOpt = Annotated[bool, typer.Option("--no-ocr", help="Do not OCR pages without a text layer (skip scans).")]
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -68,6 +73,16 @@ def _filters(ministry: list[str] | None, doc: list[str] | None, section: list[st
     )
 
 
+def _check_kind(kind: str | None) -> None:
+    from .ingest.kinds import doc_kind
+
+    if kind is not None:
+        try:
+            doc_kind(kind)
+        except ValueError as exc:
+            _fail(f"--kind: {exc}", 2)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"koritsu-search {__version__}")
@@ -84,16 +99,18 @@ def main(
 @app.command()
 def parse(
     files: Annotated[list[Path], typer.Argument(help="PDF or text files, or folders.")],
-    kind: Annotated[Optional[str], typer.Option("--kind", help="Force the kind: measures, minutes, generic.")] = None,
+    kind: DocKindOpt = None,
     password: Annotated[Optional[str], typer.Option("--password", help="Password for encrypted PDFs.")] = None,
+    no_ocr: NoOcrOpt = False,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Show what ingestion recovers from documents (no index needed)."""
     from .ingest import parse_paths
     from .render import render_documents
 
+    _check_kind(kind)
     try:
-        report = parse_paths(files, kind=kind, password=password, progress=sys.stderr.isatty())
+        report = parse_paths(files, kind=kind, password=password, progress=sys.stderr.isatty(), ocr=not no_ocr)
     except KoritsuError as exc:
         _fail(str(exc))
         return
@@ -119,17 +136,19 @@ def index(
     model: ModelOpt = None,
     faiss_type: Annotated[Optional[str], typer.Option("--faiss-type", help="flat (exact), hnsw or ivf; default by corpus size.")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Ignore the existing index and re-embed everything.")] = False,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="Force the document kind for all files.")] = None,
+    kind: DocKindOpt = None,
     password: Annotated[Optional[str], typer.Option("--password", help="Password for encrypted PDFs.")] = None,
+    no_ocr: NoOcrOpt = False,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Build or update an index; unchanged text is never embedded twice."""
     from .pipeline import build_default_index
 
+    _check_kind(kind)
     try:
         report = build_default_index(
             paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
-            rebuild=rebuild, kind=kind, password=password, progress=True,
+            rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr,
         )
     except KoritsuError as exc:
         _fail(str(exc))
@@ -232,6 +251,34 @@ def ask(
 ) -> None:
     """Measures and statements that answer a question, with citations."""
     _run("ask", question, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind), mode, fmt)
+
+
+@app.command()
+def measure(
+    number: Annotated[int, typer.Argument(help="The 施策No.")],
+    index_dir: IndexOpt = DEFAULT_INDEX,
+    series: Annotated[Optional[str], typer.Option("--series", help="The plan, when several plans number their measures.")] = None,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """One measure across documents: the plan's commitment beside the status report's result."""
+    from .index.store import open_index
+    from .render import render_measure
+
+    try:
+        idx = open_index(index_dir)
+        found = idx.measure(number, series=series)
+    except KoritsuError as exc:
+        _fail(str(exc))
+        return
+    if found is None:
+        numbers = sorted({m.no for m in idx.measures.values()})
+        span = f"{numbers[0]}–{numbers[-1]}" if numbers else "none"
+        _fail(f"no measure 施策No.{number} in {index_dir} (measures in this index: {span})")
+        return
+    if fmt == Format.json:
+        _dump(found.to_dict())
+    else:
+        typer.echo(render_measure(found), nl=False)
 
 
 @app.command()

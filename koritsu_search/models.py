@@ -268,6 +268,7 @@ class AnswerItem:
     url: str | None = None
     urls: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    measure_key: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

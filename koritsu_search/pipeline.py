@@ -29,6 +29,7 @@ def build_default_index(
     kind: str | None = None,
     password: str | None = None,
     progress: bool = False,
+    ocr: bool = True,
 ) -> BuildReport:
     """Build or update an index with the chosen (or default, offline) embedding model."""
     from .embed import model_id_for
@@ -43,4 +44,5 @@ def build_default_index(
         kind=kind,
         password=password,
         progress=progress,
+        ocr=ocr,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .models import MEASURE_COLUMNS, Answer, Document, Hit
+from .ingest.kinds import record_kind
+from .linking import Measure
+from .models import MEASURE, Answer, Document, Hit
 
 
 def mark(text: str, spans: list[tuple[int, int]], color: bool = False) -> str:
@@ -33,24 +35,30 @@ def render_documents(documents: list[Document]) -> str:
         for w in d.warnings:
             lines.append(f"  warning: {w}")
         for key, value in d.metadata.items():
-            if key == "attendees":
-                lines.append(f"  attendees: {len(value)}")
+            if isinstance(value, (list, dict)):
+                lines.append(f"  {key}: {len(value)}")
             else:
                 lines.append(f"  {key}: {value}")
         for r in d.records:
-            if r.kind == "measure":
-                lines.append(f"- 施策No.{r.measure_no} {r.measure_name} [{' '.join(r.ministries)}] p.{_pages(r.pages)}")
-                for col in MEASURE_COLUMNS[2:6]:
-                    text = r.fields.get(col, "")
+            kind = record_kind(r.kind)
+            where = f"p.{_pages(r.printed_pages or r.pages)}"
+            ocr = f" OCR {r.ocr_confidence:.0f}" if r.ocr_confidence is not None else ""
+            lines.append(f"- {kind.outline(r)} {where}{ocr}")
+            if r.kind == MEASURE:
+                for col, text in kind.detail_fields(r):
                     lines.append(f"    {col}: {text[:80]}{'…' if len(text) > 80 else ''}")
                 if r.urls:
                     lines.append(f"    URL: {' '.join(r.urls)}")
-            elif r.kind == "speech":
-                lines.append(f"- ○{r.speaker} ({r.organization or ''}) p.{_pages(r.pages)}: {r.text[:80]}…")
-            else:
-                lines.append(f"- p.{_pages(r.pages)}: {r.text[:80]}")
         lines.append("")
     return "\n".join(lines)
+
+
+def cite_where(doc_title: str, page: int | None, printed: int | None = None, edition: str | None = None) -> str:
+    """"Title 令和7年度, p.32 (PDF p.9)": the printed page first, the PDF page when it differs."""
+    head = f"{doc_title} {edition}" if edition else doc_title
+    if printed is not None and page is not None and printed != page:
+        return f"{head}, p.{printed} (PDF p.{page})"
+    return f"{head}, p.{page}"
 
 
 def render_hits(hits: list[Hit]) -> str:
@@ -58,7 +66,7 @@ def render_hits(hits: list[Hit]) -> str:
         return "No results."
     lines = []
     for n, h in enumerate(hits, 1):
-        where = f"{h.doc_title} p.{h.page}" + (f" / {h.field}" if h.field else "") + (f" / {h.speaker}" if h.speaker else "")
+        where = cite_where(h.doc_title, h.page, h.printed_page) + (f" / {h.field}" if h.field else "") + (f" / {h.speaker}" if h.speaker else "")
         head = f"施策No.{h.measure_no} {h.measure_name}" if h.measure_no is not None else (h.speaker or h.doc_title)
         lines.append(f"{n:2d}. [{h.score:.3f}] {head} — {'・'.join(h.ministries)}")
         lines.append(f"    {where}")
@@ -75,8 +83,31 @@ def render_answer(answer: Answer, color: bool = False) -> str:
         if item.url:
             lines.append(f"   {item.url}")
         for c in item.citations:
-            where = f"{c.doc_title}, p.{c.page}" + (f", {c.field}" if c.field else "") + (f", {c.speaker}" if c.speaker else "")
+            where = cite_where(c.doc_title, c.page, c.printed_page, c.edition) + (f", {c.field}" if c.field else "") + (f", {c.speaker}" if c.speaker else "")
+            if c.ocr_confidence is not None:
+                where += f", OCR confidence {c.ocr_confidence:.0f}"
             lines.append(f"   > {mark(c.quote, c.highlights, color)}")
             lines.append(f"     ({where})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_measure(m: Measure) -> str:
+    """One measure across documents: each document's fields with their pages."""
+    lines = [f"施策No.{m.no} {m.name}", f"  府省庁: {'・'.join(m.ministries)}"]
+    for s in m.sections:
+        lines.append(f"  区分: {s}")
+    for e in m.entries:
+        head = f"{e.doc_title} {e.edition}" if e.edition else e.doc_title
+        lines.append("")
+        lines.append(f"## {head} [{e.doc_kind}] ({e.source})")
+        for col, text in e.fields.items():
+            if col in ("施策No.", "施策名") or not text:
+                continue
+            pages = e.field_pages.get(col) or []
+            printed = [e.page_labels.get(str(p), p) for p in pages]
+            where = f"p.{_pages(printed)}" + (f" (PDF p.{_pages(pages)})" if printed != pages else "")
+            lines.append(f"- {col} [{where}]")
+            for para in text.split("\n"):
+                lines.append(f"    {para}")
+    return "\n".join(lines) + "\n"

@@ -120,7 +120,8 @@ def build_app(index: Index) -> gr.Blocks:
             return render_detail(None)
         rec = index.record(record_id)
         doc_id = record_id.split("#", 1)[0]
-        return render_detail(rec, index.doc_titles.get(doc_id))
+        measure = index.measures.get(rec.measure_key) if rec is not None and rec.measure_key else None
+        return render_detail(rec, index.doc_titles.get(doc_id), measure)
 
     def failed(message: str, old_csv_dir: str | None) -> tuple:
         return (render_message(message), "", "", _empty_table(), gr.update(value=None, interactive=False),

@@ -17,10 +17,11 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .models import MEASURE, MEASURE_COLUMNS, SPEECH, Answer, AnswerItem, Citation, Record
+from .ingest.kinds import RECORD_KINDS, record_kind
+from .linking import Measure
+from .models import MEASURE, SPEECH, Answer, AnswerItem, Citation, Record
 
-KIND_LABELS = {MEASURE: "施策 / Measure", SPEECH: "発言 / Statement", "paragraph": "本文 / Passage"}
-DETAIL_COLUMNS = MEASURE_COLUMNS[2:6]  # 概要, 目標及び達成の期間, 達成状況, 見直し方針
+KIND_LABELS = {name: k.label for name, k in RECORD_KINDS.items()}
 CSV_COLUMNS = (
     "rank", "kind", "title", "measure_no", "measure_name", "speaker", "ministries",
     "url", "doc_title", "page", "field", "quote", "score",
@@ -149,12 +150,18 @@ def pages_label(pages: list[int] | None) -> str:
 def citation_label(c: Citation) -> str:
     """Plain text: document title, page, column or speaker."""
     parts = [c.doc_title or c.doc_id]
-    if c.page is not None:
+    if c.edition:
+        parts.append(c.edition)
+    if c.printed_page is not None and c.page is not None and c.printed_page != c.page:
+        parts.append(f"p.{c.printed_page}（PDF p.{c.page}）")
+    elif c.page is not None:
         parts.append(f"p.{c.page}")
     if c.field:
         parts.append(c.field)
     if c.speaker:
         parts.append(f"発言者: {c.speaker}")
+    if c.ocr_confidence is not None:
+        parts.append(f"OCR（信頼度 {c.ocr_confidence:.0f}）")
     return " / ".join(p for p in parts if p)
 
 
@@ -264,28 +271,32 @@ def render_chart(answer: Answer) -> str:
 
 
 def _col_pages(record: Record, col: str) -> str:
-    return pages_label(record.field_pages.get(col) or [])
+    pages = record.field_pages.get(col) or []
+    if record.printed_pages and len(record.printed_pages) == len(record.pages):
+        labels = dict(zip(record.pages, record.printed_pages, strict=True))
+        pages = [labels.get(p, p) for p in pages]
+    return pages_label(pages)
 
 
-def render_detail(record: Record | None, doc_title: str | None = None) -> str:
-    """A record in full: a measure's four columns side by side, or a statement's text."""
+def render_detail(record: Record | None, doc_title: str | None = None, measure: Measure | None = None) -> str:
+    """A record in full: its fields side by side (each document of a linked measure), or its text."""
     if record is None:
         return render_message("項目を選んでください / Pick an item from the answer.", error=False)
+    kind = record_kind(record.kind)
     out = ['<div class="ks-detail">']
-    if record.kind == MEASURE:
-        title = f"施策No.{record.measure_no} {record.measure_name or ''}".strip()
-    elif record.kind == SPEECH:
-        title = f"{record.speaker or ''}の発言" + (f"（{record.organization}）" if record.organization else "")
-    else:
-        title = doc_title or record.record_id
+    title = kind.title(record, doc_title or "", record.pages[0] if record.pages else None)
+    if record.kind == SPEECH and record.organization:
+        title += f"（{record.organization}）"
     out.append(f'<div class="ks-detail-head"><h3>{esc(title)}</h3>')
     meta = "".join(f'<span class="ks-ministry">{esc(m)}</span>' for m in record.ministries)
     if record.section:
         meta += f'<span class="ks-section">{esc(" › ".join(record.section))}</span>'
-    if doc_title:
+    if doc_title and measure is None:
         meta += f'<span class="ks-section">{esc(doc_title)}</span>'
-    if record.pages:
-        meta += f'<span class="ks-section">{esc(pages_label(record.pages))}</span>'
+    if record.pages and measure is None:
+        meta += f'<span class="ks-section">{esc(pages_label(record.printed_pages or record.pages))}</span>'
+    if record.ocr_confidence is not None:
+        meta += f'<span class="ks-section">OCR（信頼度 {record.ocr_confidence:.0f}）</span>'
     out.append(f'<div class="ks-meta">{meta}</div>')
     url_cell = record.fields.get("関連URL", "")
     if url_cell and any(u in url_cell for u in record.urls):
@@ -293,21 +304,37 @@ def render_detail(record: Record | None, doc_title: str | None = None) -> str:
     elif record.urls:
         out.append('<div class="ks-links">関連URL: ' + " ".join(link(u) for u in record.urls) + "</div>")
     out.append("</div>")
-    if record.kind == MEASURE:
-        out.append('<div class="ks-detail-grid">')
-        for col in DETAIL_COLUMNS:
-            text = record.fields.get(col, "") or "（記載なし）"
-            pg = _col_pages(record, col)
-            out.append(
-                f'<section class="ks-col"><h4>{esc(col)}</h4><p>{esc(text)}</p>'
-                + (f'<div class="ks-pages">{esc(pg)}</div>' if pg else "")
-                + "</section>"
-            )
-        out.append("</div>")
+    if measure is not None and len(measure.entries) > 1:
+        for e in measure.entries:
+            label = " ".join(x for x in (e.doc_title, e.edition or "") if x)
+            out.append(f'<h4 class="ks-doc">{esc(label)}</h4><div class="ks-detail-grid">')
+            for col, text in [(k, v) for k, v in e.fields.items() if k not in ("施策No.", "施策名", "関連URL", "担当府省庁")]:
+                pg = _entry_pages(e.field_pages.get(col) or [], e.page_labels)
+                out.append(_detail_col(col, text, pg))
+            out.append("</div>")
     else:
-        out.append(f'<div class="ks-fulltext">{esc(record.text)}</div>')
+        details = kind.detail_fields(record)
+        if record.kind == MEASURE or len(details) > 1:
+            out.append('<div class="ks-detail-grid">')
+            for col, text in details:
+                out.append(_detail_col(col, text, _col_pages(record, col)))
+            out.append("</div>")
+        else:
+            out.append(f'<div class="ks-fulltext">{esc(record.text)}</div>')
     out.append("</div>")
     return "".join(out)
+
+
+def _detail_col(col: str, text: str, pages: str) -> str:
+    return (
+        f'<section class="ks-col"><h4>{esc(col)}</h4><p>{esc(text or "（記載なし）")}</p>'
+        + (f'<div class="ks-pages">{esc(pages)}</div>' if pages else "")
+        + "</section>"
+    )
+
+
+def _entry_pages(pages: list[int], labels: dict[str, int]) -> str:
+    return pages_label([labels.get(str(p), p) for p in pages])
 
 
 def answer_rows(answer: Answer) -> list[dict[str, object]]:

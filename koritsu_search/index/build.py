@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -14,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..embed.base import Embedder, is_embedder
-from ..embed.e5_convert import file_sha256
 from ..errors import IngestError, KoritsuError
-from ..ingest import INGEST_VERSION, SUPPORTED_SUFFIXES, parse_file
+from ..ingest import INGEST_VERSION, parse_file, source_sha256
+from ..ingest.api import list_source_files
+from ..linking import link_measures
 from ..models import Document, Passage, Skipped
 from ..passages import make_passages
 from ..segment import get_segmenter
@@ -65,32 +67,6 @@ class BuildReport:
         if total is not None:
             parts.append(f"{total:.1f} s")
         return "; ".join(parts)
-
-
-def list_source_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
-    """Files named directly, plus supported files found below directories (sorted)."""
-    files: list[Path] = []
-    missing: list[Skipped] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(".")
-            )
-            files.extend(found)
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append(Skipped(str(p), "no such file or directory"))
-    seen: set[Path] = set()
-    unique = []
-    for f in files:
-        r = f.resolve()
-        if r not in seen:
-            seen.add(r)
-            unique.append(f)
-    return unique, missing
 
 
 @dataclass
@@ -151,6 +127,7 @@ def build_index(
     password: str | None = None,
     rebuild: bool = False,
     progress: bool = False,
+    ocr: bool = True,
 ) -> BuildReport:
     """Index the given files and folders into index_dir, re-embedding only what changed.
 
@@ -181,9 +158,9 @@ def build_index(
     if progress:
         from tqdm import tqdm
 
-        iterator = tqdm(files, desc="parsing", unit="file")
+        iterator = tqdm(files, desc="parsing", unit="file", file=sys.stderr)
     for path in iterator:
-        sha = file_sha256(path)
+        sha = source_sha256(path)
         old = prev.documents.get(sha)
         if old is not None and (kind is None or old.kind == kind):
             doc = old
@@ -191,7 +168,7 @@ def build_index(
             report.reused_files += 1
         else:
             try:
-                doc = parse_file(path, kind=kind, password=password)
+                doc = parse_file(path, kind=kind, password=password, ocr=ocr)
             except IngestError as exc:
                 report.skipped.append(Skipped(str(path), exc.reason))
                 stale = prev.by_source.get(str(path))
@@ -209,6 +186,7 @@ def build_index(
         now_sources = {str(Path(d.source)) for d in documents}
         report.removed_files = [s.source for s in prev.manifest.sources if s.source not in now_sources]
 
+    links = link_measures(documents)
     passages: list[Passage] = []
     doc_passages: dict[str, int] = {}
     for doc in documents:
@@ -262,6 +240,7 @@ def build_index(
         skipped=[s.to_dict() for s in report.skipped],
         created_at=created,
         ingest_version=INGEST_VERSION,
+        links=links,
     )
     report.documents = len(documents)
     report.records = manifest.record_count

@@ -52,6 +52,8 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     package_version: str = __version__
     ingest_version: int = 0
+    # Documents whose measures are linked by 施策No. (same declared plan, agreeing names).
+    links: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

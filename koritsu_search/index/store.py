@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..embed.base import Embedder, is_embedder
-from ..errors import IndexLoadError
+from ..errors import IndexLoadError, QueryError
+from ..linking import Measure, collect_measures, edition_of
 from ..models import Answer, Document, Filters, Hit, Passage, Record
 from .lexical import LexicalIndex
 from .manifest import Manifest
@@ -84,6 +85,9 @@ class Index:
         # Row ids of each ministry's passages, for queries that name a ministry.
         self.ministry_rows: dict[str, np.ndarray] = {m: np.array(r, dtype=np.int64) for m, r in rows.items()}
         self.doc_titles = {d.doc_id: d.title for d in self.documents}
+        self._doc_kinds = {d.doc_id: d.kind for d in self.documents}
+        self._editions = {d.doc_id: edition_of(d) for d in self.documents}
+        self._measures: dict[str, Measure] | None = None
         self._embedder_source = embedder
         is_instance = is_embedder(embedder)
         self._embedder: Embedder | None = embedder if is_instance else None  # type: ignore[assignment]
@@ -132,11 +136,31 @@ class Index:
     def record(self, record_id: str) -> Record | None:
         return self.records.get(record_id)
 
-    def measure(self, measure_no: int, doc_id: str | None = None) -> Record | None:
-        for r in self.records.values():
-            if r.measure_no == measure_no and (doc_id is None or r.record_id.startswith(doc_id + "#")):
-                return r
-        return None
+    @property
+    def measures(self) -> dict[str, Measure]:
+        """Every measure by key, each with its documents' entries (plan beside status)."""
+        if self._measures is None:
+            self._measures = collect_measures(self.documents)
+            labels = {d.doc_id: d.metadata.get("page_labels", {}) for d in self.documents}
+            for m in self._measures.values():
+                for e in m.entries:
+                    e.page_labels = dict(labels.get(e.doc_id, {}))
+        return self._measures
+
+    def measure(self, measure_no: int, series: str | None = None) -> Measure | None:
+        """The measure numbered measure_no (in the plan series given when several share it)."""
+        found = [m for m in self.measures.values() if m.no == measure_no
+                 and (series is None or m.key.startswith(f"{series}#"))]
+        if len(found) > 1:
+            keys = ", ".join(m.key.rsplit("#", 1)[0] for m in found)
+            raise QueryError(f"施策No.{measure_no} exists in several plans ({keys}); name one with series=")
+        return found[0] if found else None
+
+    def doc_kind(self, doc_id: str) -> str | None:
+        return self._doc_kinds.get(doc_id)
+
+    def doc_edition(self, doc_id: str) -> str | None:
+        return self._editions.get(doc_id)
 
     def facets(self) -> dict[str, list[str]]:
         """The values each filter can take, for menus."""

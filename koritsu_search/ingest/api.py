@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -74,8 +75,9 @@ def parse_file(
         raise IngestError(source, f"cannot read file: {exc.strerror or exc}") from exc
     if not data:
         raise IngestError(source, "empty file (0 bytes)")
-    sha = hashlib.sha256(data).hexdigest()
-    doc_id = doc_id_for(p, sha)
+    sidecar, sidecar_bytes, sidecar_warnings = read_sidecar(p)
+    sha = hashlib.sha256(data + sidecar_bytes).hexdigest()
+    doc_id = doc_id_for(p, hashlib.sha256(data).hexdigest())
     try:
         if pdfroute.looks_like_pdf(data[:1024]):
             chosen, parsed, pages = _read_pdf(p, source, forced, password, doc_id, ocr)
@@ -91,17 +93,59 @@ def parse_file(
             parsed = _parse(chosen, source, lambda k: k.parse_text(raw, doc_id))
     except ParseFailure as exc:
         raise IngestError(source, str(exc)) from exc
+    parsed.metadata.update(sidecar)
     return Document(
         doc_id=doc_id,
-        title=parsed.title or doc_id,
+        title=str(sidecar.get("title") or parsed.title or doc_id),
         source=source,
         kind=chosen.name,
         pages=pages,
         sha256=sha,
         records=parsed.records,
         metadata=parsed.metadata,
-        warnings=parsed.warnings,
+        warnings=sidecar_warnings + parsed.warnings,
     )
+
+
+SIDECAR_SUFFIX = ".meta.json"
+SIDECAR_KEYS = ("title", "series", "edition", "publisher", "url", "licence", "published")
+
+
+def source_sha256(path: Path) -> str:
+    """The identity of a source as parsed: its bytes plus its sidecar's (Document.sha256)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    side = path.with_name(path.name + SIDECAR_SUFFIX)
+    if side.is_file():
+        try:
+            h.update(side.read_bytes())
+        except OSError:
+            pass
+    return h.hexdigest()
+
+
+def read_sidecar(path: Path) -> tuple[dict[str, str], bytes, list[str]]:
+    """Metadata a user declares for a file in `<file name>.meta.json` (title, series, edition, …).
+
+    A document cannot always say what it is (a plan's sheets do not print the plan's edition);
+    the sidecar says it. A broken sidecar is a warning, never a lost document.
+    """
+    side = path.with_name(path.name + SIDECAR_SUFFIX)
+    if not side.is_file():
+        return {}, b"", []
+    try:
+        raw = side.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return {}, b"", [f"{side.name} ignored: not readable JSON ({exc})"]
+    if not isinstance(data, dict):
+        return {}, b"", [f"{side.name} ignored: expected a JSON object"]
+    unknown = sorted(set(data) - set(SIDECAR_KEYS))
+    warnings = [f"{side.name}: unknown keys ignored: {', '.join(unknown)}"] if unknown else []
+    meta = {k: str(v) for k, v in data.items() if k in SIDECAR_KEYS and v is not None}
+    return meta, raw, warnings
 
 
 def _parse(kind: DocKind, source: str, run: Callable[[DocKind], Parsed]) -> Parsed:
@@ -148,8 +192,15 @@ def _mark_pages(doc: pdfroute.PdfDocument, parsed: Parsed) -> None:
     parsed.warnings.append(f"{len(ocr)} page(s) read by OCR (mean confidence {sum(ocr.values()) / len(ocr):.0f})")
 
 
-def _expand(paths: Iterable[str | Path], skipped: list[Skipped]) -> list[Path]:
+# A folder's README describes the folder; it is indexed only when named on its own.
+FOLDER_NOTES = ("readme.md", "readme.txt", "readme")
+
+
+def list_source_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
+    """Files named directly, plus supported files below folders (sorted; hidden files and a
+    folder's README skipped); each file once, whatever its spelling."""
     files: list[Path] = []
+    skipped: list[Skipped] = []
     seen: set[Path] = set()
 
     def add(f: Path) -> None:
@@ -163,13 +214,14 @@ def _expand(paths: Iterable[str | Path], skipped: list[Skipped]) -> list[Path]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not any(x.startswith(".") for x in rel):
+                if (f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and f.name.lower() not in FOLDER_NOTES
+                        and not any(x.startswith(".") for x in rel)):
                     add(f)
         elif p.exists():
             add(p)
         else:
             skipped.append(Skipped(str(item), "no such file or directory"))
-    return files
+    return files, skipped
 
 
 def parse_paths(
@@ -181,7 +233,8 @@ def parse_paths(
 ) -> IngestReport:
     """Parse files and folders (walked recursively, sorted); one bad file never stops the rest."""
     report = IngestReport()
-    files = _expand([paths] if isinstance(paths, (str, Path)) else paths, report.skipped)
+    files, missing = list_source_files([paths] if isinstance(paths, (str, Path)) else paths)
+    report.skipped.extend(missing)
     iterator: Iterable[Path] = files
     if progress:
         from tqdm import tqdm
@@ -197,4 +250,4 @@ def parse_paths(
     return report
 
 
-__all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "doc_id_for", "parse_file", "parse_paths"]
+__all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "doc_id_for", "list_source_files", "parse_file", "parse_paths"]
