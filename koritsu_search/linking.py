@@ -38,7 +38,8 @@ class MeasureEntry:
     pages: list[int]
     printed_pages: list[int]
     urls: list[str]
-    page_labels: dict[str, int] = field(default_factory=dict)
+    # The same pages as printed on them (footer numbers), where the document has them.
+    field_printed_pages: dict[str, list[int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -132,10 +133,12 @@ def link_measures(documents: list[Document]) -> list[dict[str, Any]]:
 
 
 def _entry(doc: Document, rec: Record) -> MeasureEntry:
+    labels = {int(k): v for k, v in doc.metadata.get("page_labels", {}).items()}
+    printed = {f: [labels.get(p, p) for p in ps] for f, ps in rec.field_pages.items()} if labels else {}
     return MeasureEntry(
         doc_id=doc.doc_id, doc_title=doc.title, doc_kind=doc.kind, edition=edition_of(doc), source=doc.source,
         record_id=rec.record_id, fields=dict(rec.fields), field_pages=dict(rec.field_pages), pages=list(rec.pages),
-        printed_pages=list(rec.printed_pages), urls=list(rec.urls),
+        printed_pages=list(rec.printed_pages), urls=list(rec.urls), field_printed_pages=printed,
     )
 
 
@@ -154,8 +157,10 @@ def collect_measures(documents: list[Document]) -> dict[str, Measure]:
             for x in rec.ministries:
                 if x not in m.ministries:
                     m.ministries.append(x)
+            known = {_norm(s) for s in m.sections}
             for s in rec.section:
-                if s not in m.sections:
+                if _norm(s) not in known:
                     m.sections.append(s)
+                    known.add(_norm(s))
             m.entries.append(_entry(doc, rec))
     return out

@@ -102,12 +102,12 @@ def render_measure(m: Measure) -> str:
         lines.append("")
         lines.append(f"## {head} [{e.doc_kind}] ({e.source})")
         for col, text in e.fields.items():
-            if col in ("施策No.", "施策名") or not text:
+            if col in ("施策No.", "施策名", "担当府省庁") or not text:
                 continue
             pages = e.field_pages.get(col) or []
-            printed = [e.page_labels.get(str(p), p) for p in pages]
+            printed = e.field_printed_pages.get(col) or pages
             where = f"p.{_pages(printed)}" + (f" (PDF p.{_pages(pages)})" if printed != pages else "")
-            lines.append(f"- {col} [{where}]")
+            lines.append(f"- {col} [{where}]" if pages else f"- {col}")
             for para in text.split("\n"):
                 lines.append(f"    {para}")
     return "\n".join(lines) + "\n"

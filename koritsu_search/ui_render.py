@@ -309,7 +309,7 @@ def render_detail(record: Record | None, doc_title: str | None = None, measure: 
             label = " ".join(x for x in (e.doc_title, e.edition or "") if x)
             out.append(f'<h4 class="ks-doc">{esc(label)}</h4><div class="ks-detail-grid">')
             for col, text in [(k, v) for k, v in e.fields.items() if k not in ("施策No.", "施策名", "関連URL", "担当府省庁")]:
-                pg = _entry_pages(e.field_pages.get(col) or [], e.page_labels)
+                pg = pages_label(e.field_printed_pages.get(col) or e.field_pages.get(col) or [])
                 out.append(_detail_col(col, text, pg))
             out.append("</div>")
     else:
@@ -331,10 +331,6 @@ def _detail_col(col: str, text: str, pages: str) -> str:
         + (f'<div class="ks-pages">{esc(pages)}</div>' if pages else "")
         + "</section>"
     )
-
-
-def _entry_pages(pages: list[int], labels: dict[str, int]) -> str:
-    return pages_label([labels.get(str(p), p) for p in pages])
 
 
 def answer_rows(answer: Answer) -> list[dict[str, object]]:

@@ -88,3 +88,39 @@ def test_ask_text_output_shows_citations(real_index: Path, env: dict[str, str]) 
     out = result.stdout
     assert "施策No.72" in out.split("\n\n")[1], out[:800]
     assert "**認知症カフェ**" in out or "**認知症**" in out
+
+
+def test_every_measure_shows_plan_beside_status(real_index: Path, env: dict[str, str]) -> None:
+    from koritsu_search import open_index
+
+    idx = open_index(real_index)
+    for n in range(1, 144):
+        m = idx.measure(n)
+        assert m is not None, n
+        kinds = [e.doc_kind for e in m.entries]
+        assert kinds == ["plan", "measures"], (n, kinds)
+        plan, status = m.entries
+        assert plan.fields["現状"] and plan.fields["今後の取組方針"] and plan.field_pages["現状"], n
+        assert plan.field_printed_pages["現状"][0] == plan.field_pages["現状"][0] + 23, n
+        assert status.fields["目標の達成状況"] and status.field_pages["目標の達成状況"], n
+    result = _cli(["measure", "72", "--index", str(real_index), "--format", "json"], env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["no"] == 72 and "認知症" in data["name"]
+    assert [e["edition"] for e in data["entries"]] == ["令和6年6月11日決定・令和7年5月27日一部改定", "令和7年度 実施状況"]
+    assert data["entries"][0]["fields"]["課題"] and data["entries"][1]["fields"]["達成状況を踏まえた施策の見直し方針"]
+    manifest = json.loads((real_index / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["links"][0]["documents"] == ["juten_keikaku_R7kaitei_gutaiteki_shisaku", "r7_kodoku_koritsu_measures_status"]
+
+
+def test_answer_groups_plan_and_status_of_a_measure(real_index: Path, env: dict[str, str]) -> None:
+    result = _cli(["ask", "認知症カフェの課題と今後の取組方針", "--index", str(real_index), "--format", "json", "--k", "5"], env)
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    keys = [i["measure_key"] for i in items if i["measure_key"]]
+    assert len(keys) == len(set(keys))  # one item per measure, whatever document its passages are from
+    top = next(i for i in items if i["measure_no"] == 72)
+    kinds = {c["doc_kind"] for c in top["citations"]}
+    assert "plan" in kinds
+    plan_cite = next(c for c in top["citations"] if c["doc_kind"] == "plan")
+    assert plan_cite["printed_page"] == plan_cite["page"] + 23 and plan_cite["edition"]

@@ -16,6 +16,7 @@ import pdf_factory as pf  # noqa: E402
 
 from koritsu_search.errors import IngestError  # noqa: E402
 from koritsu_search.ingest import parse_file, parse_paths  # noqa: E402
+from koritsu_search.ingest.pdf import OCR_OFF_HINT  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MINUTES_TXT = CORPUS / "r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt"
@@ -64,7 +65,6 @@ CASES: list[tuple[str, Callable[[Path, Path], None], str]] = [
     ("notes.pdf", _text_named_pdf, "not a PDF file"),
     ("empty.txt", _zero_bytes, "empty file (0 bytes)"),
     ("empty.pdf", _zero_bytes, "empty file (0 bytes)"),
-    ("scan.pdf", _image_only, "no text layer (scanned image?); OCR is not done — run OCR first (e.g. ocrmypdf)"),
     ("garbled.pdf", _corrupt_body, "not a readable PDF (truncated or corrupt)"),
     ("mojibake.txt", _undecodable, "cannot decode text"),
 ]
@@ -95,6 +95,22 @@ def test_bad_file_is_skipped_and_good_file_survives(
         parse_file(bad)
     assert str(bad) in str(info.value) and reason in str(info.value)
     assert info.value.source == str(bad)
+
+
+def test_scan_with_ocr_off_is_skipped_and_good_file_survives(tmp_path: Path, good_pdf: Path) -> None:
+    """An image-only PDF is read by OCR now (tests/test_ingest_ocr.py); with OCR off it is skipped."""
+    bad = tmp_path / "scan.pdf"
+    _image_only(good_pdf, bad)
+    shutil.copy(MINUTES_TXT, tmp_path / "good.txt")
+
+    report = parse_paths([tmp_path], ocr=False)
+
+    assert [s.source for s in report.skipped] == [str(bad)]
+    assert report.skipped[0].reason == OCR_OFF_HINT
+    assert [d.doc_id for d in report.documents] == ["good"] and len(report.documents[0].records) == 37
+    with pytest.raises(IngestError) as info:
+        parse_file(bad, ocr=False)
+    assert info.value.source == str(bad) and info.value.reason == OCR_OFF_HINT
 
 
 def test_encrypted_pdf_with_password(tmp_path: Path, good_pdf: Path) -> None:

@@ -234,8 +234,13 @@ def test_speaker_organizations(minutes: Document) -> None:
 # --- paths, detection, encodings ----------------------------------------------------------
 
 
-def test_parse_paths_corpus_summary() -> None:
-    report = parse_paths([CORPUS])
+def test_parse_paths_seed_summary(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for f in (MEASURES_TXT, MINUTES_TXT):
+        shutil.copy(f, seeds / f.name)
+    (seeds / "README.md").write_text("# About this folder\n\nNot a document.\n", encoding="utf-8")
+    report = parse_paths([seeds])
     assert isinstance(report, IngestReport)
     assert [d.doc_id for d in report.documents] == [
         "r7_kodoku_koritsu_measures_status",
@@ -243,6 +248,18 @@ def test_parse_paths_corpus_summary() -> None:
     ]
     assert report.skipped == []
     assert report.summary() == "2 documents read, 180 records (143 measures, 37 speeches), 0 files skipped"
+
+
+def test_parse_paths_corpus_kinds() -> None:
+    report = parse_paths([CORPUS])  # the folder's README.md is not a document
+    kinds = {d.doc_id: d.kind for d in report.documents}
+    assert kinds == {
+        "juten_keikaku_R7kaitei_gutaiteki_shisaku": "plan",
+        "juten_keikaku_R7kaitei_honbun": "generic",
+        "r7_kodoku_koritsu_measures_status": "measures",
+        "r7_kodoku_koritsu_suishin_kaigi_02_minutes": "minutes",
+    }
+    assert report.skipped == []
 
 
 def test_progress_goes_to_stderr_only(capsys: pytest.CaptureFixture[str]) -> None:

@@ -141,10 +141,6 @@ class Index:
         """Every measure by key, each with its documents' entries (plan beside status)."""
         if self._measures is None:
             self._measures = collect_measures(self.documents)
-            labels = {d.doc_id: d.metadata.get("page_labels", {}) for d in self.documents}
-            for m in self._measures.values():
-                for e in m.entries:
-                    e.page_labels = dict(labels.get(e.doc_id, {}))
         return self._measures
 
     def measure(self, measure_no: int, series: str | None = None) -> Measure | None:

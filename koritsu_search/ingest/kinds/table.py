@@ -323,12 +323,14 @@ class _Table:
         r = first_row
         while r < part.nrows and continued and part.texts(r) in self.header:
             r += 1  # the header repeated at the top of the page
+        # No rule between the two parts: the page break cut the row in two.
+        cut_open = continued and r == first_row and bool(part.open_top or (self.last_part and self.last_part.open_bottom))
         for i in range(r, part.nrows):
             texts = part.texts(i)
             if texts in self.header:
                 continue
             row = _grid_row(part, i)
-            if continued and i == r and self.rows and _continues(self.rows[-1], row):
+            if continued and i == r and self.rows and (cut_open or _continues(self.rows[-1], row)):
                 prev = self.rows[-1]
                 for j, lines in row.cells.items():
                     prev.add(j, lines, part.page, own=j in row.own)
