@@ -15,7 +15,7 @@ from typing import Any
 from tqdm import tqdm
 
 MODES = ("lexical", "dense", "hybrid")
-K_FETCH = 50  # hits fetched per query, so that >= 10 distinct units are usually available
+K_FETCH = 200  # hits fetched per query, so that >= 10 distinct units are available (a measure has plan and status passages)
 K_EVAL = 10
 DIMENSIONS = ("split", "lang", "group", "type")
 Unit = tuple[str, Any]  # ("m", 72) measure, ("s", "s018") speaker turn, ("p", record_id) unjudged paragraph

@@ -44,7 +44,7 @@ PRF_DOCS = 3
 PRF_TERMS = 12
 CANDIDATES = 100
 MINISTRY_BOOST = 0.4  # a passage of a ministry the query names
-SPEECH_BOOST = 0.2  # a speaker turn, when the query asks what was said at the meeting
+SPEECH_BOOST = 0.35  # a speaker turn, when the query asks what was said at the meeting
 SIBLING_WEIGHT = 0.2  # share of a record's second-best passage added to its passages
 TRANSLATION_WEIGHT = 1.2  # BM25 over the glossary's Japanese terms for the query's English words
 

@@ -132,16 +132,16 @@ def test_missing_path_is_reported(tmp_path: Path) -> None:
 
 
 def test_unexpected_errors_do_not_stop_the_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from koritsu_search.ingest import api
+    from koritsu_search.ingest.kinds import minutes
 
-    real = api.parse_minutes
+    real = minutes.parse_minutes
 
     def boom(lines, doc_id):  # type: ignore[no-untyped-def]
         if doc_id == "first":
             raise RuntimeError("bug")
         return real(lines, doc_id)
 
-    monkeypatch.setattr(api, "parse_minutes", boom)
+    monkeypatch.setattr(minutes, "parse_minutes", boom)
     shutil.copy(MINUTES_TXT, tmp_path / "first.txt")
     shutil.copy(MINUTES_TXT, tmp_path / "second.txt")
     report = parse_paths([tmp_path])

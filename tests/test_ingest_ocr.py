@@ -23,9 +23,8 @@ from koritsu_search.ingest.textnorm import is_cjk  # noqa: E402
 from koritsu_search.models import Document  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
-HONBUN = next((p for p in (CORPUS / "juten_keikaku_R7kaitei_honbun.pdf", REALDOCS / "juten_keikaku_R7kaitei_honbun.pdf")
-               if p.exists()), CORPUS / "juten_keikaku_R7kaitei_honbun.pdf")
+REALDOCS = Path(__file__).resolve().parent / "data" / "realdocs"
+HONBUN = CORPUS / "juten_keikaku_R7kaitei_honbun.pdf"
 SCAN = REALDOCS / "mhlw_scanned_no_text_layer.pdf"
 MINUTES_TXT = CORPUS / "r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt"
 HONBUN_PAGES = (5, 6)  # prose with headings, numbered items and footnotes

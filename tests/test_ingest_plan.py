@@ -14,7 +14,6 @@ import pytest
 from koritsu_search.ingest import parse_file
 from koritsu_search.ingest.kinds.plan_sheets import PLAN_FIELDS
 
-REALDOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdocs"
 PLAN_PDF = Path(__file__).resolve().parent.parent / "corpus" / "juten_keikaku_R7kaitei_gutaiteki_shisaku.pdf"
 HEADINGS = {  # how the sheets spell each heading, as read off the PDF by a person
     "施策の概要": ("＜施策の概要＞",),

@@ -238,17 +238,27 @@ class PdfDocument:
             out.extend(src_lines(self.page_text(page), self.warnings))
         return out
 
-    def sample(self, n: int = 3) -> PdfSample:
-        """What kind detection looks at: the first n pages' text and their ruled tables."""
+    def sample(self, n: int = 3, table_pages: int = 12) -> PdfSample:
+        """What kind detection looks at: the first n pages' text, and ruled tables on up to
+        `table_pages` pages spread over the whole document (tables often start late)."""
+        pages = self.pdf.pages
+        idx = list(range(min(n, len(pages))))
+        extra = table_pages - len(idx)
+        if len(pages) > len(idx) and extra > 0:
+            step = (len(pages) - len(idx)) / extra
+            idx += sorted({len(idx) + int(i * step) for i in range(extra)} - set(idx))
         chunks: list[str] = []
-        tables = table_pages = 0
-        sampled = self.pdf.pages[:n]
-        for page in sampled:
+        tables = with_tables = 0
+        for i in idx:
+            page = pages[i]
             found = count_ruled_tables(page)
             tables += found
-            table_pages += 1 if found else 0
-            chunks.append("\n".join(ln.text for ln in self.page_text(page).lines))
-        return PdfSample("\n".join(chunks), len(self.pdf.pages), tables, table_pages, len(sampled))
+            with_tables += 1 if found else 0
+            if i < n:
+                chunks.append("\n".join(ln.text for ln in self.page_text(page).lines))
+            else:
+                _release(page)
+        return PdfSample("\n".join(chunks), len(pages), tables, with_tables, len(idx))
 
 
 def src_lines(pt: PageText, warnings: list[str]) -> list[SrcLine]:

@@ -28,7 +28,6 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,7 +111,14 @@ def _cell_lines(bbox: tuple[float, float, float, float], chars: list[dict]) -> L
     horizontally (punctuation may hang past the right border)."""
     x0, top, x1, bottom = bbox
     mine = [c for c in chars if top <= (c["top"] + c["bottom"]) / 2 <= bottom and x0 - 0.5 <= c["x0"] < x1 - 0.5]
-    return [(ln.text.strip(), x1 - ln.x1 < 2.2 * ln.size) for ln in lines_from_chars(mine)]
+    lines = lines_from_chars(mine)
+    if not lines:
+        return []
+    # A line ran to the edge when it ends within the cell padding (the smallest left gap) plus
+    # about one character, and fills most of the cell: a short or centred value does not.
+    pad = max(0.0, min(ln.x0 for ln in lines) - x0)
+    inner = max(1.0, x1 - x0 - 2 * pad)
+    return [(ln.text.strip(), x1 - ln.x1 < pad + 1.2 * ln.size and ln.x1 - ln.x0 >= 0.6 * inner) for ln in lines]
 
 
 def _join(lines: Lines) -> str:
@@ -324,7 +330,8 @@ class _Table:
         while r < part.nrows and continued and part.texts(r) in self.header:
             r += 1  # the header repeated at the top of the page
         # No rule between the two parts: the page break cut the row in two.
-        cut_open = continued and r == first_row and bool(part.open_top or (self.last_part and self.last_part.open_bottom))
+        open_bottom = self.last_part is not None and self.last_part.open_bottom
+        cut_open = continued and r == first_row and (part.open_top or open_bottom)
         for i in range(r, part.nrows):
             texts = part.texts(i)
             if texts in self.header:
@@ -343,7 +350,7 @@ class _Table:
 
     def fields(self, row: _Row) -> dict[str, str]:
         if self.pairs:
-            label, value = row.text(0), row.text(1)
+            label, value = row.text(0).rstrip("：:").strip(), row.text(1)
             if label and value:
                 return {label: value}
             return {"列1": label} if label else {"列2": value}
@@ -384,7 +391,8 @@ def _heading(line: PdfLine | None, part: _Part) -> list[str]:
     if line is None or part.bbox[1] - line.bottom > 3 * line.size:
         return []
     text = normalize_pdf_text(line.text)
-    if not text or len(text) > HEADING_MAX or ends_sentence(text) or text.startswith(("※", "＊", "*")):
+    # A closing bracket may end a caption (表 原材料規格（その１）); a full stop may not.
+    if not text or len(text) > HEADING_MAX or text.endswith(("。", "．")) or text.startswith(("※", "＊", "*")):
         return []
     return [text]
 
