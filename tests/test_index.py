@@ -27,7 +27,7 @@ def test_seed_build_counts_and_manifest(seed_index_dir: Path) -> None:
     assert manifest["faiss_type"] == "flat"
     assert manifest["sudachi_dictionary"].startswith("sudachidict_core")
     kinds = {s["kind"] for s in manifest["sources"]}
-    assert kinds == {"measures", "minutes"}
+    assert kinds == {"measures", "minutes", "plan", "generic"}  # status table, minutes, plan sheets, plan text
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
     idx = open_index(seed_index_dir, embedder=FakeEmbedder())
     assert len(idx.passages) == manifest["passage_count"] == idx.vectors.shape[0]
@@ -55,7 +55,7 @@ def test_rerun_embeds_nothing_and_changed_file_only_its_passages(corpus_copy: Pa
 
     again = build_index([corpus_copy], index_dir, embedder=must_not_load, model_id=FakeEmbedder.model_id)
     assert again.embedded == 0
-    assert again.reparsed_files == 0 and again.reused_files == 2
+    assert again.reparsed_files == 0 and again.reused_files == 4  # every corpus file
     assert again.passages == first.passages
 
     # Change one file: only passages of that file are embedded.

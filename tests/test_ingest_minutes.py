@@ -16,7 +16,8 @@ from koritsu_search.ingest.kinds.minutes import Minutes, find_turns, parse_date
 from koritsu_search.ingest.lines import paginate, to_src_lines
 from koritsu_search.models import Document
 
-REALDOCS = Path("/work/shared/realdocs")
+_HERE = Path(__file__).resolve().parent / "data" / "realdocs"
+REALDOCS = _HERE if _HERE.is_dir() else Path("/work/shared/realdocs")
 SHOHISHA = REALDOCS / "shohisha_kyoiku_suishin_kaigi25_gijiroku.pdf"
 MHLW_TABLES = REALDOCS / "mhlw_saibo_sakusei_yoryo_tables.pdf"
 CJK_SPACE_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff] [\u3040-\u30ff\u4e00-\u9fff]")
@@ -528,3 +529,17 @@ def test_real_form_notice_is_not_minutes() -> None:
         assert MINUTES.detect_pdf(pdfroute.PdfSample("\n".join(ln.text for ln in pages), 28)) == 0.0
     assert find_turns(lines) == {}
     assert max(DOC_KINDS, key=lambda k: DOC_KINDS[k].detect_pdf(sample)) != "minutes"
+
+
+def test_mark_space_title_is_a_speaker_but_mark_space_ministry_is_a_bullet(tmp_path: Path) -> None:
+    minutes = HEADER + "○ 山田座長 はじめます。\n○ 佐藤委員 質問です。\n○山田　座長　お答えします。\n"
+    doc = parse_file(_write(tmp_path, minutes))
+    assert [(r.speaker, r.text) for r in doc.records] == [
+        ("山田座長", "はじめます。"), ("佐藤委員", "質問です。"), ("山田座長", "お答えします。"),
+    ]
+    notice = (
+        "孤独・孤立対策 説明会の御案内\n日時：令和７年５月１日（木）14:00～16:00\n場所：中央合同庁舎第８号館\n"
+        "議題：各府省の取組\n○ 総務省 地方公共団体への周知\n○ 厚生労働省 相談窓口の設置\n○ 文部科学省 学校での啓発\n"
+    )
+    assert MINUTES.detect_text(notice) == 0.0
+    assert parse_file(_write(tmp_path, notice, "notice.txt")).kind != "minutes"

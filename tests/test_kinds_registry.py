@@ -48,3 +48,16 @@ def test_record_kinds_present_themselves() -> None:
     s = Record("d#s1", "speech", "発言です。", speaker="田中委員")
     assert record_kind("speech").title(s) == "田中委員の発言"
     assert record_kind("unknown-kind") is RECORD_KINDS["paragraph"]
+
+
+def test_detected_kind_that_finds_nothing_falls_back_to_prose(tmp_path: Path) -> None:
+    from koritsu_search.errors import IngestError
+
+    contents = "具体的施策\n" + "".join(f"No.00{n}:施策{n}【内閣府】 ........ {30 + n}\n" for n in range(1, 6))
+    f = tmp_path / "contents.txt"
+    f.write_text(contents, encoding="utf-8")
+    doc = parse_file(f)  # looks like a plan (its contents), has no sheets
+    assert doc.kind == "generic" and doc.records
+    assert doc.warnings[0].startswith("looked like plan but no measure sheets found")
+    with pytest.raises(IngestError, match="no measure sheets found"):
+        parse_file(f, kind="plan")  # a forced kind never falls back

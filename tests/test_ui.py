@@ -298,11 +298,17 @@ def test_end_to_end_question_filter_detail_csv(browser, app_url: str, seed_index
         card.locator(".ks-detail-btn").click()
         detail = page.locator("#ks-detail")
         detail.locator("h3", has_text=NO10_TITLE).wait_for()
-        assert detail.locator(".ks-col h4").all_inner_texts() == FOUR_COLUMNS
+        # The plan's commitment (five headed fields) beside the status report's four columns.
+        plan_fields = ["施策の概要", "目標及び達成の期間", "現状", "課題", "今後の取組方針"]
+        assert detail.locator(".ks-col h4").all_inner_texts() == plan_fields + FOUR_COLUMNS
+        docs = detail.locator("h4.ks-doc").all_inner_texts()
+        assert len(docs) == 2 and "具体的施策" in docs[0] and "令和7年度 実施状況" in docs[1]
         rec = seed_index.record("r7_kodoku_koritsu_measures_status#m10")
+        plan = seed_index.record("juten_keikaku_R7kaitei_gutaiteki_shisaku#m10")
         body = detail.inner_text()
         for col in FOUR_COLUMNS:
             assert rec.fields[col][:20] in body
+        assert plan.fields["現状"][:20] in body and "p.42" in body  # the plan's printed page
         assert "法務省" in body and "p.1" in body
         page.screenshot(path=str(tmp_path / "ui_detail.png"), full_page=True)
         other = _card_titles(page)[1]

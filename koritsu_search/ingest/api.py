@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import IngestError
 from ..models import Document, Skipped
 from . import pdf as pdfroute
-from .kinds import RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
+from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
 from .lines import decode_text, paginate
 from .textnorm import sanitize_id
 
@@ -89,8 +89,7 @@ def parse_file(
             raw, pages = paginate(text)
             if not any(line.strip() for _, line in raw):
                 raise IngestError(source, "no text in file (only whitespace)")
-            chosen = forced or detect_text(text)
-            parsed = _parse(chosen, source, lambda k: k.parse_text(raw, doc_id))
+            chosen, parsed = _parse_detected(forced, detect_text(text), source, lambda k: k.parse_text(raw, doc_id))
     except ParseFailure as exc:
         raise IngestError(source, str(exc)) from exc
     parsed.metadata.update(sidecar)
@@ -148,6 +147,23 @@ def read_sidecar(path: Path) -> tuple[dict[str, str], bytes, list[str]]:
     return meta, raw, warnings
 
 
+def _parse_detected(
+    forced: DocKind | None, detected: DocKind, source: str, run: Callable[[DocKind], Parsed]
+) -> tuple[DocKind, Parsed]:
+    """Parse as the forced kind, else as the detected one; a detected kind that then finds
+    nothing of its own (a plan's contents without its sheets) falls back to prose."""
+    kind = forced or detected
+    try:
+        return kind, _parse(kind, source, run)
+    except ParseFailure as exc:
+        if forced is not None or kind is DOC_KINDS[FALLBACK]:
+            raise
+        prose = DOC_KINDS[FALLBACK]
+        parsed = _parse(prose, source, run)
+        parsed.warnings.insert(0, f"looked like {kind.name} but {exc}; read as prose")
+        return prose, parsed
+
+
 def _parse(kind: DocKind, source: str, run: Callable[[DocKind], Parsed]) -> Parsed:
     try:
         return run(kind)
@@ -170,8 +186,8 @@ def _read_pdf(
         doc = pdfroute.PdfDocument(pdf, source, ocr=ocr)
         if not doc.has_text():
             raise IngestError(source, pdfroute.OCR_OFF_HINT if not ocr else "no text layer and no images: nothing to read")
-        chosen = forced or detect_pdf(doc.sample())
-        parsed = _parse(chosen, source, lambda k: k.parse_pdf(doc, doc_id))
+        chosen, parsed = _parse_detected(forced, forced or detect_pdf(doc.sample()), source,
+                                         lambda k: k.parse_pdf(doc, doc_id))
         _mark_pages(doc, parsed)
     return chosen, parsed, pages
 

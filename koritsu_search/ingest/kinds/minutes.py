@@ -42,8 +42,10 @@ _TITLE_END = re.compile(
     r"(?:大臣|政務官|長官|次官|総理|知事|市長|町長|村長|区長|議長|会長|座長|委員長|社長|理事長|所長|院長|学長"
     r"|局長|部長|課長|室長|次長|審議官|参事官|企画官|調査官|管理官|専門官|統括官|補佐|代理|委員|構成員|議員"
     r"|主査|理事|監事|幹事|顧問|代表|教授|准教授|助教|講師|研究員|参考人|説明員|事務局|司会|オブザーバー"
-    r"|有識者|先生|氏|君|さん|様|官|長|員|省|庁|局|課|室|協会|機構|連合会|連盟|センター|財団|大学)$"
+    r"|有識者|先生|氏|君|さん|様|官|長|員)$"
 )
+# Organizations that speak in 議事要旨 (○警察庁 …, ○日本医師会 …).
+_ORG_END = re.compile(r"(?:省|庁|局|課|室|協会|機構|連合会|連盟|センター|財団|大学)$")
 # …but these end in 長/員/官 without being titles.
 _NOT_TITLE_END = re.compile(r"(?:成長|延長|助長|伸長|冗長|身長|定員|人員|全員|動員|増員|欠員|満員|減員|器官)$")
 _LABEL_BAD_CHARS = frozenset("。、，,．.「」『』？！?!…‥→⇒＝=＋+％%／/；;～〜~＜＞<>※＊*＃#")
@@ -51,7 +53,6 @@ _LABEL_BAD_WORDS = re.compile(
     r"について|における|に関する|に係る|に対する|に向けた|による|により|として|とは|から|まで|より|ため|こと"
     r"|もの|です|ます|でした|した|する|される|れる|ない|など|及び|並びに|又は|または|場合|とき|べき|への|での"
 )
-_NUMBERED = re.compile(r"^(?:[0-9０-９]|[①-⑳⑴-⒇]|[（(][0-9０-９一二三四五六七八九十])")
 
 # Header fields: canonical key → labels (longest first when matched, spaces allowed inside).
 _FIELD_LABELS: dict[str, tuple[str, ...]] = {
@@ -145,18 +146,32 @@ def _label_core(label: str) -> str:
     return re.sub(r"[（(【][^（）()【】]*[）)】]$", "", label)
 
 
+def _person_title(core: str) -> bool:
+    return bool(_TITLE_END.search(core)) and not _NOT_TITLE_END.search(core)
+
+
 def label_strength(label: str) -> int:
     """How much a label reads as a speaker: 2 a title or ministry, 1 a short plain name, 0 not a label."""
-    if not label or len(label) > _LABEL_MAX or _NUMBERED.match(label):
+    if not label or len(label) > _LABEL_MAX or re.search(r"[0-9０-９①-⑳⑴-⒇]", label):
         return 0
     if any(ch in MARKS or ch in _LABEL_BAD_CHARS for ch in label) or _LABEL_BAD_WORDS.search(label):
         return 0
     core = _label_core(label)
     if not core or _key(core) in _LABEL_KEY or not any(is_cjk(ch) or ch.isalpha() for ch in core):
         return 0
-    if leading_ministry(core) or (_TITLE_END.search(core) and not _NOT_TITLE_END.search(core)):
+    if leading_ministry(core) or _person_title(core) or _ORG_END.search(core):
         return 2
     return 1 if len(core) <= 10 else 0
+
+
+def _join_spaced_title(label: str, body: str) -> tuple[str, str]:
+    """○山田　座長　それでは… → (山田座長, それでは…): a name and its title set apart by a space."""
+    if _person_title(label) or leading_ministry(label) or not body:
+        return label, body
+    m = re.match(r"^([^\s\u3000：:]{1,6})(?:[\s\u3000]+(?:[：:][\s\u3000]*)?|[：:][\s\u3000]*|$)", body)
+    if m and (m.group(1) in _KNOWN_TITLES or m.group(1) in ("氏", "君", "さん", "先生")):
+        return label + m.group(1), body[m.end() :].strip(" \u3000")
+    return label, body
 
 
 def find_turns(lines: list[SrcLine]) -> dict[int, tuple[str, str]]:
@@ -173,9 +188,10 @@ def find_turns(lines: list[SrcLine]) -> dict[int, tuple[str, str]]:
         if split is None:
             continue
         label, body, spaced = split
+        label, body = _join_spaced_title(label, body)
         strength = label_strength(label)
-        if not strength or (spaced and strength < 2):
-            continue
+        if not strength or (spaced and not _person_title(_label_core(label))):
+            continue  # ○ 項目…, ○ 厚生労働省 …: a mark and a space start a bullet, unless a title follows
         if not body:
             nxt = lines[i + 1].text if i + 1 < len(lines) else ""
             if ln.full or len(label) > _ALONE_MAX or not nxt or nxt[0] in MARKS:
@@ -265,7 +281,7 @@ def unspace(text: str) -> str:
 
 @dataclass
 class _Field:
-    key: str  # date, time, place, attendees, agenda, other; "" for an unknown label
+    key: str  # date, time, place, attendees, agenda or other
     value: str
     style: str  # numbering style: digit, paren, circled, kanji, bullet, bracket or ""
 
@@ -298,7 +314,6 @@ def header_field(text: str) -> _Field | None:
         return None  # part of a longer spaced word: 議 事 録, 議 事 要 旨
     value = re.sub(r"^[\s\u3000]*[：:]?[\s\u3000]*", "", rest)
     return _Field(_LABEL_KEY[_key(label)], value.strip(" \u3000"), _num_style(m.group("num"), bool(m.group("open"))))
-    return None
 
 
 def _unknown_field(text: str, style: str) -> bool:
@@ -464,7 +479,7 @@ def _split_name_title(text: str) -> tuple[str, str]:
     for p in range(1, min(4, len(core) - 1) + 1):
         if core[p:] in _KNOWN_TITLES:
             return text[:p], text[p:]
-    if len(core) >= 5 and _TITLE_END.search(core) and not _NOT_TITLE_END.search(core):
+    if len(core) >= 5 and _person_title(core):
         return text[:2], text[2:]
     return text, ""
 
@@ -653,13 +668,18 @@ def parse_minutes(lines: list[SrcLine], doc_id: str) -> tuple[str, list[Record],
     return title, records, meta, warnings
 
 
-_MINUTES_TITLE = re.compile(r"議[\s\u3000]*事[\s\u3000]*(?:録|要[\s\u3000]*旨|概[\s\u3000]*要)|会[\s\u3000]*議[\s\u3000]*録|速[\s\u3000]*記[\s\u3000]*録")
+_MINUTES_TITLE = re.compile(
+    "|".join((_SP + "*").join(word) for word in ("議事録", "議事要旨", "議事概要", "会議録", "議事記録", "速記録"))
+)
 _PLACEHOLDER = re.compile(r"[○〇◯]{2}|[○〇◯][年月日]")
 
 
-def minutes_confidence(text: str, ruled_tables: int = 0) -> float:
+def minutes_confidence(text: str, table_share: float = 0.0) -> float:
     """How much text reads as minutes, 0–0.9: speaker turns, backed by a minutes title, header
-    fields or recurring speakers; placeholders (○○), ○ bullets and ruled tables weigh against."""
+    fields or recurring speakers; placeholders (○○), ○ bullets and ruled tables weigh against.
+
+    table_share is the share of sampled PDF pages that hold ruled tables.
+    """
     lines = [SrcLine(1, s) for s in (raw.strip(" \t\u3000\f\r") for raw in text.splitlines()) if s]
     turns = find_turns(lines)
     n = len(turns)
@@ -674,7 +694,7 @@ def minutes_confidence(text: str, ruled_tables: int = 0) -> float:
     placeholders = len(_PLACEHOLDER.findall(text))
     support = titled or fields >= 2 or recurring >= 2
     if n == 0:
-        return 0.4 if titled and fields >= 2 and not ruled_tables else 0.0
+        return 0.4 if titled and fields >= 2 and not table_share else 0.0
     if n >= 3 and support:
         score = 0.9
     elif n >= 2 and support:
@@ -687,8 +707,8 @@ def minutes_confidence(text: str, ruled_tables: int = 0) -> float:
         score *= n / noise
     if placeholders > max(3, n):
         score *= 0.3
-    if ruled_tables and n < 3:
-        score = 0.0
+    if table_share and n < 3:
+        score = 0.0 if table_share >= 0.5 else score / 2  # a form with a few ○ lines, not minutes
     return round(score, 2)
 
 
@@ -702,7 +722,8 @@ class Minutes(DocKind):
         return minutes_confidence(text[:200_000])
 
     def detect_pdf(self, sample: PdfSample) -> float:
-        return minutes_confidence(sample.text, sample.ruled_tables)
+        share = sample.table_pages / sample.sampled_pages if sample.sampled_pages else float(bool(sample.ruled_tables))
+        return minutes_confidence(sample.text, share)
 
     def parse_text(self, raw: list[tuple[int, str]], doc_id: str) -> Parsed:
         return Parsed(*parse_minutes(to_src_lines(raw), doc_id))
