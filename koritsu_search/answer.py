@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .ingest.kinds import record_kind
-from .models import MEASURE, SPEECH, Answer, AnswerItem, Citation, Filters, Hit
+from .ingest.kinds import RECORD_KINDS, RecordKind, record_kind
+from .models import Answer, AnswerItem, Citation, Filters, Hit
 from .search import clean_query
 from .segment import get_segmenter
 from .translate import translate
@@ -74,21 +74,31 @@ def summarize(items: list[AnswerItem]) -> str:
     """One line: how many measures from how many ministries, statements and other passages."""
     if not items:
         return "No matching measures or statements."
-    measures = [i for i in items if i.kind == MEASURE]
-    speeches = [i for i in items if i.kind == SPEECH]
-    others = [i for i in items if i.kind not in (MEASURE, SPEECH)]
-    ministries = {m for i in measures for m in i.ministries}
     parts = []
-    if measures:
-        parts.append(
-            f"{len(measures)} measure{'s' if len(measures) != 1 else ''} from "
-            f"{len(ministries)} ministr{'ies' if len(ministries) != 1 else 'y'}"
-        )
-    if speeches:
-        parts.append(f"{len(speeches)} meeting statement{'s' if len(speeches) != 1 else ''}")
-    if others:
-        parts.append(f"{len(others)} other passage{'s' if len(others) != 1 else ''}")
+    for kind, group in count_by_kind(items):
+        if kind is None or kind.summary_en is None:
+            parts.append(f"{len(group)} other passage{'s' if len(group) != 1 else ''}")
+            continue
+        text = f"{len(group)} {kind.summary_en[0] if len(group) == 1 else kind.summary_en[1]}"
+        if kind.counts_ministries:
+            n = len({m for i in group for m in i.ministries})
+            text += f" from {n} ministr{'ies' if n != 1 else 'y'}"
+        parts.append(text)
     return ", ".join(parts)
+
+
+def count_by_kind(items: list[AnswerItem]) -> list[tuple[RecordKind | None, list[AnswerItem]]]:
+    """Items grouped by record kind in registry order; kinds without a summary noun as one "other" group."""
+    out: list[tuple[RecordKind | None, list[AnswerItem]]] = []
+    for name, kind in RECORD_KINDS.items():
+        group = [i for i in items if i.kind == name]
+        if group and kind.summary_en is not None:
+            out.append((kind, group))
+    named = {name for name, k in RECORD_KINDS.items() if k.summary_en is not None}
+    others = [i for i in items if i.kind not in named]
+    if others:
+        out.append((None, others))
+    return out
 
 
 def group_key(hit: Hit) -> str:

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ingest.kinds import doc_kind
 from .models import MEASURE, Document, Record
 
 # "重点計画", "基本計画", "行動計画": the two kanji before 計画 name the plan in long and short forms
@@ -145,7 +146,7 @@ def _entry(doc: Document, rec: Record) -> MeasureEntry:
 def collect_measures(documents: list[Document]) -> dict[str, Measure]:
     """Every measure by key, its entries in document order (plans before status reports)."""
     out: dict[str, Measure] = {}
-    order = sorted(documents, key=lambda d: 0 if d.kind == "plan" else 1)
+    order = sorted(documents, key=lambda d: doc_kind(d.kind).link_order)
     for doc in order:
         for rec in doc.records:
             if rec.kind != MEASURE or rec.measure_no is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .ingest.kinds import record_kind
 from .linking import Measure
-from .models import MEASURE, Answer, Document, Hit
+from .models import Answer, Document, Hit
 
 
 def mark(text: str, spans: list[tuple[int, int]], color: bool = False) -> str:
@@ -44,7 +44,7 @@ def render_documents(documents: list[Document]) -> str:
             where = f"p.{_pages(r.printed_pages or r.pages)}"
             ocr = f" OCR {r.ocr_confidence:.0f}" if r.ocr_confidence is not None else ""
             lines.append(f"- {kind.outline(r)} {where}{ocr}")
-            if r.kind == MEASURE:
+            if kind.columns:
                 for col, text in kind.detail_fields(r):
                     lines.append(f"    {col}: {text[:80]}{'…' if len(text) > 80 else ''}")
                 if r.urls:

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 from .ingest.kinds import RECORD_KINDS, record_kind
 from .linking import Measure
-from .models import MEASURE, SPEECH, Answer, AnswerItem, Citation, Record
+from .answer import count_by_kind
+from .models import SPEECH, Answer, AnswerItem, Citation, Record
 
 KIND_LABELS = {name: k.label for name, k in RECORD_KINDS.items()}
 CSV_COLUMNS = (
@@ -167,19 +168,16 @@ def citation_label(c: Citation) -> str:
 
 def summary_ja(answer: Answer) -> str:
     """A Japanese summary line: counts of measures, ministries, statements, passages."""
-    measures = [i for i in answer.items if i.kind == MEASURE]
-    speeches = [i for i in answer.items if i.kind == SPEECH]
-    others = [i for i in answer.items if i.kind not in (MEASURE, SPEECH)]
     if not answer.items:
         return "該当する施策・発言は見つかりませんでした。言葉を変えるか、絞り込みを外してください。"
     parts = []
-    if measures:
-        n_min = len({m for i in measures for m in i.ministries})
-        parts.append(f"施策 {len(measures)}件（{n_min}府省庁）")
-    if speeches:
-        parts.append(f"会議での発言 {len(speeches)}件")
-    if others:
-        parts.append(f"その他の記述 {len(others)}件")
+    for kind, group in count_by_kind(answer.items):
+        if kind is None or kind.summary_ja is None:
+            parts.append(f"その他の記述 {len(group)}件")
+        elif kind.counts_ministries:
+            parts.append(f"{kind.summary_ja} {len(group)}件（{len({m for i in group for m in i.ministries})}府省庁）")
+        else:
+            parts.append(f"{kind.summary_ja} {len(group)}件")
     return "、".join(parts)
 
 
@@ -248,7 +246,7 @@ def ministry_counts(answer: Answer) -> list[tuple[str, int]]:
     """Measures per ministry in the answer, most first (a joint measure counts for each)."""
     c: Counter[str] = Counter()
     for it in answer.items:
-        if it.kind == MEASURE:
+        if record_kind(it.kind).counts_ministries:
             c.update(it.ministries or ["（府省庁不明）"])
     return sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -314,7 +312,7 @@ def render_detail(record: Record | None, doc_title: str | None = None, measure: 
             out.append("</div>")
     else:
         details = kind.detail_fields(record)
-        if record.kind == MEASURE or len(details) > 1:
+        if kind.columns:
             out.append('<div class="ks-detail-grid">')
             for col, text in details:
                 out.append(_detail_col(col, text, _col_pages(record, col)))

@@ -17,7 +17,7 @@ from koritsu_search.ingest.lines import paginate, to_src_lines
 from koritsu_search.models import Document
 
 _HERE = Path(__file__).resolve().parent / "data" / "realdocs"
-REALDOCS = _HERE if _HERE.is_dir() else Path("/work/shared/realdocs")
+REALDOCS = _HERE
 SHOHISHA = REALDOCS / "shohisha_kyoiku_suishin_kaigi25_gijiroku.pdf"
 MHLW_TABLES = REALDOCS / "mhlw_saibo_sakusei_yoryo_tables.pdf"
 CJK_SPACE_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff] [\u3040-\u30ff\u4e00-\u9fff]")
@@ -543,3 +543,22 @@ def test_mark_space_title_is_a_speaker_but_mark_space_ministry_is_a_bullet(tmp_p
     )
     assert MINUTES.detect_text(notice) == 0.0
     assert parse_file(_write(tmp_path, notice, "notice.txt")).kind != "minutes"
+
+
+def test_second_half_of_real_minutes_without_header_is_minutes(tmp_path: Path) -> None:
+    """A part of a 議事録 cut after its header: long verbatim turns, recurring speakers only over many pages."""
+    from pypdf import PdfReader, PdfWriter
+
+    src = REALDOCS / "shohisha_kyoiku_suishin_kaigi25_gijiroku.pdf"
+    full = parse_file(src)
+    writer = PdfWriter()
+    for page in PdfReader(src).pages[16:]:
+        writer.add_page(page)
+    part = tmp_path / "second_half.pdf"
+    with open(part, "wb") as fh:
+        writer.write(fh)
+    doc = parse_file(part)
+    assert doc.kind == "minutes"
+    expected = [r.speaker for r in full.records if r.pages[0] >= 17 and r.page_offsets and r.page_offsets[0][1] >= 17]
+    got = [r.speaker for r in doc.records]
+    assert got[-len(expected):] == expected and len(got) - len(expected) <= 1

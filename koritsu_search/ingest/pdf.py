@@ -153,6 +153,7 @@ class PdfSample:
     ruled_tables: int = 0
     table_pages: int = 0  # how many of the sampled pages hold a ruled table
     sampled_pages: int = 0
+    spread_text: str = ""  # text of the pages sampled after the first ones, spread over the document
 
 
 @dataclass
@@ -248,17 +249,15 @@ class PdfDocument:
             step = (len(pages) - len(idx)) / extra
             idx += sorted({len(idx) + int(i * step) for i in range(extra)} - set(idx))
         chunks: list[str] = []
+        spread: list[str] = []
         tables = with_tables = 0
         for i in idx:
             page = pages[i]
             found = count_ruled_tables(page)
             tables += found
             with_tables += 1 if found else 0
-            if i < n:
-                chunks.append("\n".join(ln.text for ln in self.page_text(page).lines))
-            else:
-                _release(page)
-        return PdfSample("\n".join(chunks), len(pages), tables, with_tables, len(idx))
+            (chunks if i < n else spread).append("\n".join(ln.text for ln in self.page_text(page).lines))
+        return PdfSample("\n".join(chunks), len(pages), tables, with_tables, len(idx), "\n".join(spread))
 
 
 def src_lines(pt: PageText, warnings: list[str]) -> list[SrcLine]:

@@ -47,6 +47,7 @@ class DocKind:
     name: str = ""
     aliases: tuple[str, ...] = ()
     description: str = ""
+    link_order: int = 1  # where its entries stand in a linked measure (commitments, 0, come first)
 
     def detect_text(self, text: str) -> float:
         return 0.0
@@ -67,6 +68,11 @@ class RecordKind:
     name: str = ""
     label: str = ""  # shown on cards: "施策 / Measure"
     nouns: tuple[str, str] = ("record", "records")
+    # How answer summaries count this kind ("3 meeting statements", "会議での発言 3件"); None: "other".
+    summary_en: tuple[str, str] | None = None
+    summary_ja: str | None = None
+    counts_ministries: bool = False  # summaries say how many ministries these items come from
+    columns: bool = False  # the detail view shows detail_fields side by side
 
     def passages(self, doc: Document, rec: Record) -> list[PassagePart]:
         raise NotImplementedError

@@ -30,6 +30,10 @@ class MeasureRecord(RecordKind):
     name = "measure"
     label = "施策 / Measure"
     nouns = ("measure", "measures")
+    summary_en = ("measure", "measures")
+    summary_ja = "施策"
+    counts_ministries = True
+    columns = True
 
     def text_fields(self, rec: Record) -> list[str]:
         return [k for k in rec.fields if k not in CONTEXT_FIELDS]

@@ -290,6 +290,7 @@ class PlanSheets(DocKind):
 
     name = "plan"
     aliases = ("plan_sheets",)
+    link_order = 0
     description = "plan measure sheets (施策 No.N, ＜施策の概要＞, ＜現状＞, ＜課題＞, ＜今後の取組方針＞)"
 
     def detect_text(self, text: str) -> float:
