@@ -188,6 +188,7 @@ def _read_pdf(
             raise IngestError(source, pdfroute.OCR_OFF_HINT if not ocr else "no text layer and no images: nothing to read")
         chosen, parsed = _parse_detected(forced, forced or detect_pdf(doc.sample()), source,
                                          lambda k: k.parse_pdf(doc, doc_id))
+        parsed.warnings[:0] = [w for w in doc.warnings if w not in parsed.warnings]
         _mark_pages(doc, parsed)
     return chosen, parsed, pages
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...chunking import split_text
 from ...models import Record
 
 if TYPE_CHECKING:
@@ -34,6 +35,11 @@ class PassagePart:
     page: int | None
     text: str
     embed_text: str
+
+
+def cut_text(rec: Record, head: str) -> list[PassagePart]:
+    """A record's text cut at sentence ends, each piece citing the page it is on, embedded after head."""
+    return [PassagePart(None, rec.page_at(off), chunk, f"{head}{chunk}") for off, chunk in split_text(rec.text)]
 
 
 class DocKind:

@@ -23,13 +23,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ...chunking import split_text
 from ...models import SPEECH, Document, Record
 from ..lines import SrcLine, group_paragraphs, paragraph_text, to_src_lines
 from ..ministries import canonical, leading_ministry
 from ..pdf import PdfDocument, PdfSample
 from ..textnorm import is_cjk
-from .base import DocKind, Parsed, PassagePart, RecordKind
+from .base import DocKind, Parsed, PassagePart, RecordKind, cut_text
 from .minutes_header import (
     _KNOWN_TITLES,
     _LABEL_KEY,
@@ -282,8 +281,7 @@ class Minutes(DocKind):
         return Parsed(*parse_minutes(to_src_lines(raw), doc_id))
 
     def parse_pdf(self, pdf: PdfDocument, doc_id: str) -> Parsed:
-        title, records, meta, warnings = parse_minutes(pdf.text_lines(), doc_id)
-        return Parsed(title, records, meta, pdf.warnings + warnings)
+        return Parsed(*parse_minutes(pdf.text_lines(), doc_id))
 
 
 class SpeechRecord(RecordKind):
@@ -299,7 +297,7 @@ class SpeechRecord(RecordKind):
         who = rec.speaker or ""
         if rec.organization and rec.organization not in who:
             who = f"{who}（{rec.organization}）"
-        return [PassagePart(None, rec.page_at(off), chunk, f"{who}の発言: {chunk}") for off, chunk in split_text(rec.text)]
+        return cut_text(rec, f"{who}の発言: ")
 
     def title(self, rec: Record, doc_title: str = "", page: int | None = None) -> str:
         return f"{rec.speaker}の発言" if rec.speaker else "発言"

@@ -304,6 +304,4 @@ class PlanSheets(DocKind):
 
     def parse_pdf(self, pdf: PdfDocument, doc_id: str) -> Parsed:
         lines = pdf.text_lines()
-        parsed = parse_sheets(lines, doc_id, pdf.page_labels)
-        parsed.warnings[:0] = pdf.warnings
-        return parsed
+        return parse_sheets(lines, doc_id, pdf.page_labels)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ...chunking import split_text
 from ...models import PARAGRAPH, Document, Record
 from ..lines import SrcLine, group_paragraphs, is_double_spaced, paragraph_text, to_src_lines
 from ..pdf import PdfDocument
 from ..textnorm import collapse_ws, ends_sentence, normalize_field
-from .base import DocKind, Parsed, PassagePart, RecordKind
+from .base import DocKind, Parsed, PassagePart, RecordKind, cut_text
 
 TITLE_MAX = 80
 
@@ -136,8 +135,7 @@ class Prose(DocKind):
         return Parsed(*parse_prose_text(to_src_lines(raw), doc_id))
 
     def parse_pdf(self, pdf: PdfDocument, doc_id: str) -> Parsed:
-        title, records, meta, warnings = parse_generic(pdf.text_lines(), doc_id)
-        return Parsed(title, records, meta, pdf.warnings + warnings)
+        return Parsed(*parse_generic(pdf.text_lines(), doc_id))
 
 
 class ParagraphRecord(RecordKind):
@@ -149,7 +147,7 @@ class ParagraphRecord(RecordKind):
 
     def passages(self, doc: Document, rec: Record) -> list[PassagePart]:
         head = " ".join([doc.title, *rec.section[-1:]]).strip()
-        return [PassagePart(None, rec.page_at(off), chunk, f"{head}: {chunk}") for off, chunk in split_text(rec.text)]
+        return cut_text(rec, f"{head}: ")
 
     def title(self, rec: Record, doc_title: str = "", page: int | None = None) -> str:
         return f"{doc_title} p.{page}" if page else doc_title

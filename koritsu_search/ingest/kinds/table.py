@@ -281,7 +281,7 @@ class _Reader:
         elif not self.tables:
             self.warnings.append("no ruled tables found; read as prose")
         meta = {"tables": self.tables, "table_rows": self.rows}
-        return Parsed(title, self.records, meta, self.pdf.warnings + self.warnings)
+        return Parsed(title, self.records, meta, self.warnings)
 
     # -- one page
 
