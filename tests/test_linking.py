@@ -71,3 +71,25 @@ def test_measure_command(tmp_path: Path) -> None:
     assert idx.measure(50).entries[0].doc_kind == "measures"  # only the status table has No.50
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["links"][0]["documents"] == ["plan", "r7_kodoku_koritsu_measures_status"]
+
+
+def test_sidecar_is_part_of_the_document_and_a_broken_one_is_only_a_warning(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    plan = _plan(docs / "plan.txt", "重点計画に定める施策", {1: "最初の施策"})
+    side = docs / "plan.txt.meta.json"
+    side.write_text(json.dumps({"edition": "令和6年6月決定", "colour": "blue"}), encoding="utf-8")
+    doc = parse_file(plan)
+    assert doc.metadata["edition"] == "令和6年6月決定"
+    assert any("unknown keys ignored: colour" in w for w in doc.warnings)
+    index = tmp_path / "index"
+    first = build_index([docs], index, embedder=FakeEmbedder())
+    assert first.reparsed_files == 1
+    side.write_text(json.dumps({"edition": "令和7年5月改定"}), encoding="utf-8")
+    again = build_index([docs], index, embedder=FakeEmbedder())
+    assert again.reparsed_files == 1 and again.embedded == 0  # re-parsed for its new edition, text unchanged
+    assert open_index(index).measure(1).entries[0].edition == "令和7年5月改定"
+    side.write_text("{not json", encoding="utf-8")
+    broken = parse_file(plan)
+    assert broken.records and "edition" not in broken.metadata
+    assert any("plan.txt.meta.json ignored: not readable JSON" in w for w in broken.warnings)
