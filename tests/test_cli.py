@@ -126,3 +126,25 @@ def test_info_shows_manifest(cli_index: Path) -> None:
     result = runner.invoke(app, ["info", "--index", str(cli_index)])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["model_id"] == FakeEmbedder.model_id
+
+
+def test_unknown_document_kind_is_a_clean_error(tmp_path: Path) -> None:
+    for command in (["parse", str(MINUTES_TXT)], ["index", str(MINUTES_TXT), "--index", str(tmp_path / "i")]):
+        result = runner.invoke(app, [*command, "--kind", "spreadsheet"])
+        assert result.exit_code == 2, result.output
+        assert "--kind: kind must be one of measures, plan, minutes, table, generic" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "i").exists()
+
+
+def test_parse_forced_kind_and_no_ocr(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["parse", str(MINUTES_TXT), "--kind", "prose", "--format", "json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)["documents"][0]
+    assert doc["kind"] == "generic" and {r["kind"] for r in doc["records"]} == {"paragraph"}
+    scan = Path(__file__).parent / "data" / "realdocs" / "mhlw_scanned_no_text_layer.pdf"
+    result = runner.invoke(app, ["parse", str(scan), str(MINUTES_TXT), "--no-ocr", "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert [d["kind"] for d in data["documents"]] == ["minutes"]
+    assert data["skipped"][0]["source"] == str(scan) and "--no-ocr" in data["skipped"][0]["reason"]
