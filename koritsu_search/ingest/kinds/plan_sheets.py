@@ -272,16 +272,13 @@ def _check_toc_pages(records: list[Record], toc: list[TocEntry], warnings: list[
             warnings.append(f"施策No.{e.no}: contents say p.{e.page}, the sheet starts on p.{start[e.no]}")
 
 
-_SHEET_ANY = re.compile(r"^施策[\s\u3000]*[NＮ][oｏ][.．]?[\s\u3000]*[0-9０-９]{1,4}[\s\u3000]*$", re.MULTILINE)
-_TOC_ANY = re.compile(r"^[NＮ][oｏ][.．]?[\s\u3000]*[0-9０-９]{1,4}[\s\u3000]*[:：].*", re.MULTILINE)
-
-
 def _detect(text: str) -> float:
-    sheets = len(_SHEET_ANY.findall(text))
-    headings = sum(1 for line in text.splitlines() if field_for_heading(line))
+    lines = text.splitlines()
+    sheets = sum(1 for line in lines if sheet_number(line) is not None)
+    headings = sum(1 for line in lines if field_for_heading(line))
     if sheets and headings >= 3:
         return 0.95
-    toc = sum(1 for m in _TOC_ANY.finditer(text) if "【" in m.group(0) or _LEADERS.search(m.group(0)))
+    toc = sum(1 for line in lines if _TOC.match(line) and ("【" in line or _LEADERS.search(line)))
     return 0.9 if toc >= 3 else 0.0
 
 
