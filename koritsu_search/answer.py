@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .ingest.kinds import RECORD_KINDS, RecordKind, record_kind
+import numpy as np
+
+from .ingest.kinds import record_kind
+from .listing import summarize_en
 from .models import Answer, AnswerItem, Citation, Filters, Hit
-from .search import clean_query
+from .confidence import FEATURES, Calibration, QueryScores, item_features, load_calibration
+from .errors import QueryError
+from .intent import read_intent
+from .search import SearchTrace, clean_query
+from .procedural import is_procedural_sentence
 from .segment import get_segmenter
 from .translate import translate
 
 if TYPE_CHECKING:
     from .index.store import Index
 
+HITS = 300  # passages fetched per question: enough distinct units for a complete list
+NEAREST = 3  # items shown as "nearest" when nothing is above the cut
 CITATIONS_PER_ITEM = 3
+TITLE_FIELD = "施策名"
+SUMMARY_FIELDS = ("施策の概要", "今後の取組方針", "目標及び達成の期間", "目標の達成状況")
 MAX_QUOTE_SENTENCES = 3
 COMMON_TERM_SHARE = 0.15
 
@@ -39,17 +52,22 @@ def highlight_terms(index: Index, question: str) -> set[str]:
 def quote_evidence(question: str, text: str, terms: set[str] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The sentences of a passage that hold the question's terms, and the spans to highlight.
 
-    Nothing is rewritten: the quote is a verbatim slice of the passage. When no query term
-    occurs, the whole passage is the quote.
+    Nothing is rewritten: the quote is a verbatim slice of the passage. Procedural sentences
+    (thanks, hand-overs, 「法務省でございます。」) are quoted only when nothing else holds a term;
+    when no term occurs outside them, the quote is the passage's first substantive sentences.
     """
     seg = get_segmenter()
     spans = seg.highlight_spans(question, text, terms)
-    if not spans:
-        return text, []
     sentences = seg.sentences(text) or [(0, len(text))]
+    substantive = [i for i, (s, e) in enumerate(sentences) if not is_procedural_sentence(text[s:e])]
     hit_idx = [i for i, (s, e) in enumerate(sentences) if any(hs < e and he > s for hs, he in spans)]
-    if not hit_idx:
-        return text, []
+    if substantive:
+        hit_idx = [i for i in hit_idx if i in substantive] or []
+    fallback = not hit_idx
+    if fallback:
+        if not substantive:
+            return text, spans
+        hit_idx = substantive[:MAX_QUOTE_SENTENCES]
     # The densest run of at most MAX_QUOTE_SENTENCES sentences.
     best = max(
         range(len(hit_idx)),
@@ -70,78 +88,121 @@ def _title(index: Index, hit: Hit) -> str:
     return record_kind(hit.kind).title(record, hit.doc_title, hit.printed_page or hit.page)
 
 
-def summarize(items: list[AnswerItem]) -> str:
-    """One line: how many measures from how many ministries, statements and other passages."""
-    if not items:
-        return "No matching measures or statements."
-    parts = []
-    for kind, group in count_by_kind(items):
-        if kind is None or kind.summary_en is None:
-            parts.append(f"{len(group)} other passage{'s' if len(group) != 1 else ''}")
-            continue
-        text = f"{len(group)} {kind.summary_en[0] if len(group) == 1 else kind.summary_en[1]}"
-        if kind.counts_ministries:
-            n = len({m for i in group for m in i.ministries})
-            text += f" from {n} ministr{'ies' if n != 1 else 'y'}"
-        parts.append(text)
-    return ", ".join(parts)
-
-
-def count_by_kind(items: list[AnswerItem]) -> list[tuple[RecordKind | None, list[AnswerItem]]]:
-    """Items grouped by record kind in registry order; kinds without a summary noun as one "other" group."""
-    out: list[tuple[RecordKind | None, list[AnswerItem]]] = []
-    for name, kind in RECORD_KINDS.items():
-        group = [i for i in items if i.kind == name]
-        if group and kind.summary_en is not None:
-            out.append((kind, group))
-    named = {name for name, k in RECORD_KINDS.items() if k.summary_en is not None}
-    others = [i for i in items if i.kind not in named]
-    if others:
-        out.append((None, others))
-    return out
-
-
 def group_key(hit: Hit) -> str:
     """The answer unit of a hit: its measure across documents, else its own record."""
     return hit.measure_key or hit.record_id
 
 
+@dataclass
+class RankedGroup:
+    """The hits of one answer unit, in rank order, with the unit's features and confidence."""
+
+    hits: list[Hit]
+    features: list[float]
+    confidence: float | None = None
+
+
+def rank_groups(
+    index: Index, question: str, filters: Filters | None = None, mode: str = "hybrid",
+) -> tuple[list[RankedGroup], QueryScores]:
+    """Every answer unit the search reaches, best first, with its calibration features."""
+    trace = SearchTrace()
+    hits = index.search(question, k=HITS, filters=filters, mode=mode, trace=trace)
+    qs = QueryScores(trace.fused_max, trace.fused_mean, trace.fused_std, trace.dense_max,
+                     trace.dense_mean, trace.dense_std,
+                     trace.coverage, trace.translation_weight)
+    grouped: dict[str, list[Hit]] = {}
+    for h in hits:
+        grouped.setdefault(group_key(h), []).append(h)
+    groups = []
+    for rank, group in enumerate(grouped.values()):
+        top = group[0]
+        dense = max((h.dense_score for h in group if h.dense_score is not None), default=None)
+        lexical = max((h.lexical_score or 0.0) for h in group)
+        groups.append(RankedGroup(group, item_features(top.score, dense, lexical, rank, qs)))
+    return groups, qs
+
+
+def best_match(index: Index, question: str, text: str) -> float:
+    """Share of the question (idf-weighted, English through the glossary) that one passage holds."""
+    seg = get_segmenter()
+    terms = seg.lexical_terms(question)
+    if re.search(r"[A-Za-z]", question):
+        terms += seg.lexical_terms(" ".join(translate(question).terms))
+    terms = list(dict.fromkeys(t for t in terms if t))
+    if not terms:
+        return 0.0
+    have = set(seg.lexical_terms(text))
+    lex = index.lexical
+    weights = {t: lex.idf(t) for t in terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
+
+
+def build_item(index: Index, question: str, group: list[Hit], terms: set[str]) -> AnswerItem:
+    """One answer item for a unit's hits: its title, every URL and the best citations."""
+    top = group[0]
+    urls: list[str] = []
+    for h in group:
+        record = index.record(h.record_id)
+        for u in (record.urls if record is not None else [h.url] if h.url else []):
+            if u not in urls:
+                urls.append(u)
+    return AnswerItem(
+        record_id=top.record_id,
+        kind=top.kind,
+        title=_title(index, top),
+        score=top.score,
+        measure_no=top.measure_no,
+        measure_name=top.measure_name,
+        speaker=top.speaker,
+        ministries=list(top.ministries),
+        section=list(top.section),
+        url=urls[0] if urls else None,
+        urls=urls,
+        citations=[_cite(index, question, h, terms) for h in _citing(_with_evidence(index, group))],
+        measure_key=top.measure_key,
+    )
+
+
 def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer:
-    """Group ranked hits into at most k items (a measure's plan and status together), cited."""
+    """Group ranked hits into at most k items (a measure's plan and status together), cited; no cut."""
     groups: dict[str, list[Hit]] = {}
     for h in hits:
         key = group_key(h)
         if key not in groups and len(groups) >= k:
             continue
         groups.setdefault(key, []).append(h)
-    items: list[AnswerItem] = []
     terms = highlight_terms(index, question)
-    for group in groups.values():
-        top = group[0]
-        urls: list[str] = []
-        for h in group:
-            record = index.record(h.record_id)
-            for u in (record.urls if record is not None else [h.url] if h.url else []):
-                if u not in urls:
-                    urls.append(u)
-        items.append(
-            AnswerItem(
-                record_id=top.record_id,
-                kind=top.kind,
-                title=_title(index, top),
-                score=top.score,
-                measure_no=top.measure_no,
-                measure_name=top.measure_name,
-                speaker=top.speaker,
-                ministries=list(top.ministries),
-                section=list(top.section),
-                url=urls[0] if urls else None,
-                urls=urls,
-                citations=[_cite(index, question, h, terms) for h in _citing(group)],
-                measure_key=top.measure_key,
-            )
-        )
-    return Answer(question=question, summary=summarize(items), items=items)
+    items = [build_item(index, question, g, terms) for g in groups.values()]
+    return Answer(question=question, summary=summarize_en(items), items=items, total=len(items))
+
+
+def _title_only(h: Hit) -> bool:
+    """A passage that only repeats the item's name: no evidence beyond the title."""
+    text = h.text.strip()
+    return h.field == TITLE_FIELD or (h.measure_name is not None and text == h.measure_name.strip())
+
+
+def _with_evidence(index: Index, group: list[Hit]) -> list[Hit]:
+    """The group with title-only passages last; a summary passage from the record when it has nothing else."""
+    body = [h for h in group if not _title_only(h)]
+    if body:
+        return body + [h for h in group if _title_only(h)]
+    top = group[0]
+    record = index.record(top.record_id)
+    if record is None:
+        return group
+    for col in SUMMARY_FIELDS:
+        text = record.fields.get(col, "").strip()
+        if text:
+            pages = record.field_pages.get(col) or record.pages
+            page = pages[0] if pages else top.page
+            printed = None
+            if page is not None and record.printed_pages and len(record.printed_pages) == len(record.pages):
+                printed = dict(zip(record.pages, record.printed_pages, strict=True)).get(page)
+            return [replace(top, text=text, field=col, page=page, printed_page=printed)] + group
+    return group
 
 
 def _citing(group: list[Hit]) -> list[Hit]:
@@ -158,12 +219,17 @@ def _citing(group: list[Hit]) -> list[Hit]:
 def _cite(index: Index, question: str, h: Hit, terms: set[str]) -> Citation:
     quote, spans = quote_evidence(question, h.text, terms)
     record = index.record(h.record_id)
+    line = record.line if record is not None else None
+    src = index.doc_source(h.doc_id)
+    # A text file without page breaks has no pages: its line says where to look, "p.1" would not.
+    page = None if line is not None and src is not None and src[1] <= 1 else h.page
     return Citation(
         passage_id=h.passage_id,
         doc_id=h.doc_id,
         doc_title=h.doc_title,
         source=h.source,
-        page=h.page,
+        page=page,
+        line=line,
         field=h.field,
         speaker=h.speaker,
         quote=quote,
@@ -175,8 +241,79 @@ def _cite(index: Index, question: str, h: Hit, terms: set[str]) -> Citation:
     )
 
 
-def ask(index: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> Answer:
-    """Search, then group and cite; k is the number of answer items."""
+def ask(
+    index: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
+    complete: bool = False, calibration: Calibration | None = None,
+) -> Answer:
+    """Search, group, calibrate and cite: the items above the cut (the first k, or all when complete).
+
+    When nothing is above the cut the answer is not confident and `nearest` holds the closest
+    items, so that a caller can show them as such. The cut applies to hybrid search, the mode
+    it was fitted for; the other modes return the first k units as ranked.
+    """
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise QueryError("k must be a whole number of at least 1")
     q = clean_query(question)
-    hits = index.search(q, k=max(8 * k, 60), filters=filters, mode=mode)
-    return build_answer(index, q, hits, k)
+    groups, qs = rank_groups(index, q, filters=filters, mode=mode)
+    terms = highlight_terms(index, q)
+    implied = read_intent(q).ministries if mode == "hybrid" else []
+    if mode != "hybrid":
+        shown = groups[:k]
+        items = [build_item(index, q, g.hits, terms) for g in shown]
+        return Answer(question=q, summary=summarize_en(items), items=items, total=len(items),
+                      filters=filters, implied_ministries=implied)
+    cal = calibration or calibration_for(index)
+    best = groups[0].hits[0].score if groups else 0.0
+    kept: list[RankedGroup] = []
+    if groups:
+        probs = cal.probability(np.asarray([g.features for g in groups]))
+        for g, pr in zip(groups, probs, strict=True):
+            g.confidence = float(pr)
+        match = best_match(index, q, groups[0].hits[0].text)
+        if cal.answered(float(probs[0]), qs, match) >= cal.answer:
+            kept = [g for g in groups if float(g.confidence or 0) >= cal.cut and g.hits[0].score >= best * cal.min_ratio]
+    shown = kept if complete else kept[:k]
+    items = [_with_confidence(build_item(index, q, g.hits, terms), g, cal) for g in shown]
+    nearest = [] if kept else [_with_confidence(build_item(index, q, g.hits, terms), g, cal) for g in groups[:NEAREST]]
+    return Answer(
+        question=q, summary=summarize_en(_stubs(kept)) if kept else "No confident match.",
+        items=items, total=len(kept), confident=bool(kept),
+        nearest=nearest, implied_ministries=implied, filters=filters,
+    )
+
+
+def _stubs(groups: list[RankedGroup]) -> list[AnswerItem]:
+    """Uncited items for counting every unit above the cut (the summary), not only those built."""
+    return [AnswerItem(record_id=g.hits[0].record_id, kind=g.hits[0].kind, title="", score=g.hits[0].score,
+                       ministries=list(g.hits[0].ministries)) for g in groups]
+
+
+def _with_confidence(item: AnswerItem, group: RankedGroup, cal: Calibration) -> AnswerItem:
+    item.confidence = round(group.confidence, 4) if group.confidence is not None else None
+    item.band = cal.band(group.confidence) if group.confidence is not None else None
+    return item
+
+
+@lru_cache(maxsize=1)
+def default_calibration() -> Calibration:
+    return load_calibration()
+
+
+def calibration_for(index: Index) -> Calibration:
+    """The shipped calibration when the index uses the model it was fitted for; otherwise a
+    model-agnostic one (bands and cut from the ratio to the best item only, every question
+    answered), because raw cosine scales differ between models."""
+    cal = default_calibration()
+    if cal.fitted_on.get("model_id") == index.manifest.model_id:
+        return cal
+    return relative_calibration()
+
+
+@lru_cache(maxsize=1)
+def relative_calibration() -> Calibration:
+    weights = [0.0] * len(FEATURES)
+    weights[FEATURES.index("rel_best")] = 1.0
+    # P = sigmoid(12 * (rel_best - 0.6)): 0.5 at 60% of the best score.
+    return Calibration(weights=[12.0 * w for w in weights], bias=-7.2, mean=[0.0] * len(FEATURES),
+                       scale=[1.0] * len(FEATURES), high=0.9, medium=0.5, cut=0.12, answer=0.0,
+                       fitted_on={"model_id": None, "note": "relative to the best item; no fitted model"})

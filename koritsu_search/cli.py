@@ -3,18 +3,71 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from . import __version__
-from .errors import KoritsuError
+from .errors import FilterError, KoritsuError
 from .models import Filters
 
+if TYPE_CHECKING:
+    from typer._click import Context, Parameter
+
+    from .index.store import Index
+    from .models import Answer
+
+
+class _PlainArgument(TyperArgument):
+    """An argument whose help shows only its name (QUESTION), not a type such as <str>."""
+
+    def display_type_rich(self, ctx: Context) -> str | None:
+        return None
+
+
+class _PlainOption(TyperOption):
+    """An option whose help shows its metavar (FILE, N), nothing for a flag, never <bool> or <path>."""
+
+    def display_type_rich(self, ctx: Context) -> str | None:
+        if self.is_flag:
+            return None
+        if self.metavar is not None:
+            return self.metavar
+        shown = super().display_type_rich(ctx) or ""
+        return shown.strip("<>") or None
+
+
+def _plain(params: list[Parameter]) -> list[Parameter]:
+    for p in params:
+        if type(p) is TyperArgument:
+            p.__class__ = _PlainArgument
+        elif type(p) is TyperOption:
+            p.__class__ = _PlainOption
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose --help shows readable placeholders."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _plain(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """The command group, with readable placeholders in its --help too."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _plain(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Cited semantic search over 孤独・孤立対策 policy documents.",
@@ -29,33 +82,78 @@ class Format(str, Enum):
     json = "json"
 
 
+class OutFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
 class Mode(str, Enum):
     hybrid = "hybrid"
     dense = "dense"
     lexical = "lexical"
 
 
-IndexOpt = Annotated[Path, typer.Option("--index", "-i", help="Index directory.")]
+class Sort(str, Enum):
+    relevance = "relevance"
+    no = "no"
+    ministry = "ministry"
+
+
+class Group(str, Enum):
+    ministry = "ministry"
+    section = "section"
+
+
+IndexOpt = Annotated[Path, typer.Option("--index", "-i", metavar="DIR", help="Index directory.")]
 ModelOpt = Annotated[
     Optional[str],
-    typer.Option("--model", help="Embedding model id or path (default: $KORITSU_MODEL or the bundled multilingual-e5-small)."),
+    typer.Option("--model", metavar="NAME", help="Embedding model id or path (default: $KORITSU_MODEL or the bundled multilingual-e5-small)."),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-MinistryOpt = Annotated[Optional[list[str]], typer.Option("--ministry", help="Only these ministries (repeatable).")]
-DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="Only these document ids (repeatable).")]
-SectionOpt = Annotated[Optional[list[str]], typer.Option("--section", help="Only sections containing this text.")]
-FieldOpt = Annotated[Optional[list[str]], typer.Option("--field", help="Only this column, e.g. 目標の達成状況.")]
-KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", help="Only this record kind: measure, speech, row, paragraph.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")]
+OutFormatOpt = Annotated[
+    OutFormat,
+    typer.Option("--format", "-f", metavar="text|json|csv|jsonl",
+                 help="Output format: text, JSON, or csv / jsonl for spreadsheets and scripts."),
+]
+QueriesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--queries", metavar="FILE", help="Batch: one query per line, or JSON lines with id and query; one JSON line out per query."),
+]
+ModeOpt = Annotated[Mode, typer.Option("--mode", metavar="hybrid|dense|lexical", help="Retrieval: hybrid, dense or lexical.")]
+MinistryOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--ministry", metavar="NAME", help="Only these ministries (repeatable; 厚労省 or MHLW work too)."),
+]
+DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", metavar="DOC", help="Only these documents: id or title (repeatable).")]
+SectionOpt = Annotated[Optional[list[str]], typer.Option("--section", metavar="TEXT", help="Only sections containing this text.")]
+FieldOpt = Annotated[Optional[list[str]], typer.Option("--field", metavar="COLUMN", help="Only this column, e.g. 目標の達成状況.")]
+KindOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--kind", metavar="KIND", help="Only this record kind: measure, speech, row, paragraph (or 施策, 発言…)."),
+]
 DocKindOpt = Annotated[
     Optional[str],
-    typer.Option("--kind", help="Force the document kind: measures, plan, minutes, table, generic (default: detected from content)."),
+    typer.Option("--kind", metavar="KIND", help="Force the document kind: measures, plan, minutes, table, generic (default: detected from content)."),
 ]
+PasswordOpt = Annotated[Optional[str], typer.Option("--password", metavar="TEXT", help="Password for encrypted PDFs.")]
 NoOcrOpt = Annotated[bool, typer.Option("--no-ocr", help="Do not OCR pages without a text layer (skip scans).")]
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"Error: {message}", err=True)
+def _fail(message: str, code: int = 1) -> NoReturn:
+    for line in message.splitlines() or [""]:
+        typer.echo(f"Error: {line}", err=True)
     raise typer.Exit(code)
+
+
+def _require_paths(paths: list[Path]) -> None:
+    """Exit 2 with one line when a path given on the command line is missing or unreadable."""
+    for p in paths:
+        if not p.exists():
+            _fail(f"{p}: no such file", 2)
+        if not os.access(p, os.R_OK):
+            _fail(f"{p}: not readable (permission denied)", 2)
 
 
 def _dump(obj: Any) -> None:
@@ -91,16 +189,16 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """Cited semantic search over 孤独・孤立対策 policy documents."""
 
 
-@app.command()
+@app.command(cls=_Command)
 def parse(
-    files: Annotated[list[Path], typer.Argument(help="PDF or text files, or folders.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="PDF or text files, or folders.")],
     kind: DocKindOpt = None,
-    password: Annotated[Optional[str], typer.Option("--password", help="Password for encrypted PDFs.")] = None,
+    password: PasswordOpt = None,
     no_ocr: NoOcrOpt = False,
     fmt: FormatOpt = Format.text,
 ) -> None:
@@ -109,11 +207,11 @@ def parse(
     from .render import render_documents
 
     _check_kind(kind)
+    _require_paths(files)
     try:
         report = parse_paths(files, kind=kind, password=password, progress=sys.stderr.isatty(), ocr=not no_ocr)
     except KoritsuError as exc:
         _fail(str(exc))
-        return
     if fmt == Format.json:
         _dump({
             "documents": [d.to_dict() for d in report.documents],
@@ -129,15 +227,18 @@ def parse(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def index(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to index (default: corpus/).")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Files or folders to index (default: corpus/).")] = None,
     index_dir: IndexOpt = DEFAULT_INDEX,
     model: ModelOpt = None,
-    faiss_type: Annotated[Optional[str], typer.Option("--faiss-type", help="flat (exact), hnsw or ivf; default by corpus size.")] = None,
+    faiss_type: Annotated[
+        Optional[str],
+        typer.Option("--faiss-type", metavar="flat|hnsw|ivf", help="flat (exact), hnsw or ivf; default by corpus size."),
+    ] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Ignore the existing index and re-embed everything.")] = False,
     kind: DocKindOpt = None,
-    password: Annotated[Optional[str], typer.Option("--password", help="Password for encrypted PDFs.")] = None,
+    password: PasswordOpt = None,
     no_ocr: NoOcrOpt = False,
     fmt: FormatOpt = Format.text,
 ) -> None:
@@ -145,6 +246,7 @@ def index(
     from .pipeline import build_default_index
 
     _check_kind(kind)
+    _require_paths(paths or [DEFAULT_CORPUS])
     try:
         report = build_default_index(
             paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
@@ -152,7 +254,6 @@ def index(
         )
     except KoritsuError as exc:
         _fail(str(exc))
-        return
     if fmt == Format.json:
         _dump(report.to_dict())
     else:
@@ -166,98 +267,174 @@ def index(
 
 
 def _read_queries(path: Path) -> list[tuple[str, str]]:
+    """(id, query) pairs from a batch file; a missing, unreadable or malformed file exits 2."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        _fail(f"{path}: no such file", 2)
+    except IsADirectoryError:
+        _fail(f"{path}: is a directory, not a file of queries", 2)
+    except UnicodeDecodeError:
+        _fail(f"{path}: not UTF-8 text", 2)
+    except OSError as exc:
+        _fail(f"{path}: cannot read ({exc.strerror or exc})", 2)
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         if line.lstrip().startswith("{"):
             try:
                 obj = json.loads(line)
                 out.append((str(obj.get("id", n)), str(obj["query"])))
-            except (ValueError, KeyError) as exc:
-                raise KoritsuError(f"{path}:{n}: not a JSON object with a 'query' ({exc})") from exc
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                _fail(f"{path}:{n}: not a JSON object with a 'query' ({exc})", 2)
         else:
             out.append((str(n), line.strip()))
     return out
 
 
-def _run(command: str, query: str | None, queries: Path | None, index_dir: Path, model: str | None,
-         k: int, filters: Filters, mode: Mode, fmt: Format) -> None:
+def _open(index_dir: Path, model: str | None, filters: Filters) -> tuple[Index, Filters]:
+    """The index, and the filters checked against it (a bad value exits 2 naming close matches)."""
+    from .facets import check_filters
     from .index.store import open_index
     from .pipeline import embedder_for
-    from .render import render_answer, render_hits
+
+    try:
+        idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
+    except KoritsuError as exc:
+        _fail(str(exc))
+    try:
+        return idx, check_filters(idx, filters)
+    except FilterError as exc:
+        _fail(str(exc), 2)
+
+
+def _batch(command: str, idx: Index, batch: list[tuple[str, str]], k: int, filters: Filters, mode: Mode,
+           complete: bool) -> None:
+    for qid, q in batch:
+        row: dict[str, Any] = {"id": qid, "query": q}
+        try:
+            if command == "search":
+                row["hits"] = [h.to_dict() for h in idx.search(q, k=k, filters=filters, mode=mode.value)]
+            else:
+                row["answer"] = idx.ask(q, k=k, filters=filters, mode=mode.value, complete=complete).to_dict()
+        except KoritsuError as exc:
+            row["error"] = str(exc)
+        typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _answer_out(answer: Answer, idx: Index, fmt: OutFormat, sort: Sort, group: Group | None) -> None:
+    from .export import export_meta, write_csv, write_jsonl
+    from .listing import group_items, sort_items
+    from .render import render_answer
+
+    if answer.implied_ministries and fmt != OutFormat.json:
+        typer.echo(f"filters from the question: {'・'.join(answer.implied_ministries)} (boosted, not filtered)", err=True)
+    order = sort_items(answer.items, sort.value)
+    if fmt == OutFormat.json:
+        data = answer.to_dict()
+        data["items"] = [i.to_dict() for i in order]
+        data["sort"] = sort.value
+        if group is not None:
+            data["groups"] = [{"label": label, "record_ids": [i.record_id for i in members]}
+                              for label, members in group_items(order, group.value)]
+        _dump(data)
+    elif fmt in (OutFormat.csv, OutFormat.jsonl):
+        if not answer.confident:
+            typer.echo("no confident match: the export has no items (--format text shows the nearest)", err=True)
+        meta = export_meta(answer, idx.path, idx.manifest.model_id)
+        meta["sort"] = sort.value
+        (write_csv if fmt == OutFormat.csv else write_jsonl)(answer, sys.stdout, meta, order)
+        sys.stdout.flush()
+    else:
+        typer.echo(render_answer(answer, color=_color(), sort=sort.value, group=group.value if group else None), nl=False)
+
+
+def _run(command: str, query: str | None, queries: Path | None, index_dir: Path, model: str | None,
+         k: int, filters: Filters, mode: Mode, fmt: OutFormat, complete: bool = False,
+         sort: Sort = Sort.relevance, group: Group | None = None) -> None:
+    from .export import write_hits_csv, write_hits_jsonl
+    from .render import render_hits
 
     if (query is None) == (queries is None):
         _fail("give a query, or --queries FILE (not both)", 2)
+    if queries is not None and fmt == OutFormat.csv:
+        _fail("--queries writes one JSON line per query; --format csv takes a single query", 2)
+    batch = _read_queries(queries) if queries is not None else []
+    idx, filters = _open(index_dir, model, filters)
     try:
-        idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
         if queries is not None:
-            batch = _read_queries(queries)
-            for qid, q in batch:
-                row: dict[str, Any] = {"id": qid, "query": q}
-                try:
-                    if command == "search":
-                        row["hits"] = [h.to_dict() for h in idx.search(q, k=k, filters=filters, mode=mode.value)]
-                    else:
-                        row["answer"] = idx.ask(q, k=k, filters=filters, mode=mode.value).to_dict()
-                except KoritsuError as exc:
-                    row["error"] = str(exc)
-                typer.echo(json.dumps(row, ensure_ascii=False))
-            return
-        assert query is not None
-        if command == "search":
+            _batch(command, idx, batch, k, filters, mode, complete)
+        elif command == "search":
+            assert query is not None
             hits = idx.search(query, k=k, filters=filters, mode=mode.value)
-            if fmt == Format.json:
+            if fmt == OutFormat.json:
                 _dump([h.to_dict() for h in hits])
+            elif fmt == OutFormat.csv:
+                write_hits_csv(hits, sys.stdout)
+            elif fmt == OutFormat.jsonl:
+                write_hits_jsonl(hits, sys.stdout)
             else:
                 typer.echo(render_hits(hits))
         else:
-            answer = idx.ask(query, k=k, filters=filters, mode=mode.value)
-            if fmt == Format.json:
-                _dump(answer.to_dict())
-            else:
-                typer.echo(render_answer(answer, color=sys.stdout.isatty()))
+            assert query is not None
+            answer = idx.ask(query, k=k, filters=filters, mode=mode.value, complete=complete)
+            _answer_out(answer, idx, fmt, sort, group)
     except KoritsuError as exc:
         _fail(str(exc))
 
 
-@app.command()
+@app.command(cls=_Command)
 def search(
-    query: Annotated[Optional[str], typer.Argument(help="What to look for.")] = None,
-    queries: Annotated[Optional[Path], typer.Option("--queries", help="Batch: one query per line, or JSON lines with id and query.")] = None,
+    query: Annotated[Optional[str], typer.Argument(metavar="QUERY", help="What to look for.")] = None,
+    queries: QueriesOpt = None,
     index_dir: IndexOpt = DEFAULT_INDEX,
     model: ModelOpt = None,
-    k: Annotated[int, typer.Option("--k", "-k", min=1, max=1000, help="Number of passages.")] = 10,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=1000, metavar="N", help="Number of passages.")] = 10,
     ministry: MinistryOpt = None, doc: DocOpt = None, section: SectionOpt = None,
     field: FieldOpt = None, kind: KindOpt = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="hybrid, dense or lexical.")] = Mode.hybrid,
-    fmt: FormatOpt = Format.text,
+    mode: ModeOpt = Mode.hybrid,
+    fmt: OutFormatOpt = OutFormat.text,
 ) -> None:
     """Ranked passages for a query."""
     _run("search", query, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind), mode, fmt)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ask(
-    question: Annotated[Optional[str], typer.Argument(help="A question or keywords, Japanese or English.")] = None,
-    queries: Annotated[Optional[Path], typer.Option("--queries", help="Batch: one question per line, or JSON lines with id and query.")] = None,
+    question: Annotated[Optional[str], typer.Argument(metavar="QUESTION", help="A question or keywords, Japanese or English.")] = None,
+    queries: QueriesOpt = None,
     index_dir: IndexOpt = DEFAULT_INDEX,
     model: ModelOpt = None,
-    k: Annotated[int, typer.Option("--k", "-k", min=1, max=200, help="Number of answer items.")] = 10,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=200, metavar="N", help="Number of answer items (see --all).")] = 10,
+    complete: Annotated[bool, typer.Option("--all", help="Every item above the relevance cut, not only the first N.")] = False,
+    sort: Annotated[
+        Sort, typer.Option("--sort", metavar="relevance|no|ministry", help="Order: relevance, 施策No., or ministry (official order).")
+    ] = Sort.relevance,
+    group: Annotated[
+        Optional[Group], typer.Option("--group", metavar="ministry|section", help="Group the items under ministry or section headings.")
+    ] = None,
     ministry: MinistryOpt = None, doc: DocOpt = None, section: SectionOpt = None,
     field: FieldOpt = None, kind: KindOpt = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="hybrid, dense or lexical.")] = Mode.hybrid,
-    fmt: FormatOpt = Format.text,
+    mode: ModeOpt = Mode.hybrid,
+    fmt: OutFormatOpt = OutFormat.text,
 ) -> None:
     """Measures and statements that answer a question, with citations."""
-    _run("ask", question, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind), mode, fmt)
+    _run("ask", question, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind), mode, fmt,
+         complete=complete, sort=sort, group=group)
 
 
-@app.command()
+@app.command(cls=_Command)
 def measure(
-    number: Annotated[int, typer.Argument(help="The 施策No.")],
+    number: Annotated[int, typer.Argument(metavar="N", help="The 施策No.")],
     index_dir: IndexOpt = DEFAULT_INDEX,
-    series: Annotated[Optional[str], typer.Option("--series", help="The plan, when several plans number their measures.")] = None,
+    series: Annotated[
+        Optional[str], typer.Option("--series", metavar="NAME", help="The plan, when several plans number their measures.")
+    ] = None,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """One measure across documents: the plan's commitment beside the status report's result."""
@@ -269,19 +446,17 @@ def measure(
         found = idx.measure(number, series=series)
     except KoritsuError as exc:
         _fail(str(exc))
-        return
     if found is None:
         numbers = sorted({m.no for m in idx.measures.values()})
         span = f"{numbers[0]}–{numbers[-1]}" if numbers else "none"
         _fail(f"no measure 施策No.{number} in {index_dir} (measures in this index: {span})")
-        return
     if fmt == Format.json:
         _dump(found.to_dict())
     else:
         typer.echo(render_measure(found), nl=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def info(index_dir: IndexOpt = DEFAULT_INDEX) -> None:
     """Show an index's manifest."""
     from .index.manifest import Manifest
@@ -292,12 +467,14 @@ def info(index_dir: IndexOpt = DEFAULT_INDEX) -> None:
         _fail(str(exc))
 
 
-@app.command()
+@app.command(cls=_Command)
 def serve(
     index_dir: IndexOpt = DEFAULT_INDEX,
-    corpus: Annotated[Path, typer.Option("--corpus", help="Corpus to index first if the index does not exist.")] = DEFAULT_CORPUS,
-    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback unless told otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port (default: 7860 or the next free one).")] = 7860,
+    corpus: Annotated[
+        Path, typer.Option("--corpus", metavar="DIR", help="Corpus to index first if the index does not exist.")
+    ] = DEFAULT_CORPUS,
+    host: Annotated[str, typer.Option("--host", metavar="HOST", help="Address to bind (loopback unless told otherwise).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port; a taken port is an error, 0 picks any free port.")] = 7860,
     model: ModelOpt = None,
 ) -> None:
     """Start the web app (builds the index first if it does not exist)."""
@@ -306,16 +483,24 @@ def serve(
 
     try:
         if not (index_dir / "manifest.json").exists():
+            _require_paths([corpus])
             typer.echo(f"No index at {index_dir}: building it from {corpus} first.", err=True)
             report = build_default_index([corpus], index_dir, model=model, progress=True)
             typer.echo(f"{index_dir}: {report.summary()}", err=True)
         idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
+        from .ui_server import choose_port, serve as serve_app
+
+        chosen = choose_port(host, port)
+        typer.echo("Loading the embedding model and warming up…", err=True)
+        t0 = time.perf_counter()
+        idx.warm_up()
+        typer.echo(f"Model ready in {time.perf_counter() - t0:.1f} s.", err=True)
+        chosen = choose_port(host, chosen)  # the port may have been taken while the model loaded
     except KoritsuError as exc:
         _fail(str(exc))
         return
-    from .ui import launch
-
-    launch(idx, host=host, port=port)
+    typer.echo(f"Serving {index_dir} on http://{host}:{chosen} (Ctrl+C to stop)", err=True)
+    serve_app(idx, host, chosen)
 
 
 if __name__ == "__main__":

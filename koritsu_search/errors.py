@@ -30,3 +30,7 @@ class QueryError(KoritsuError):
 
 class ModelError(KoritsuError):
     """The embedding model could not be loaded or materialized."""
+
+
+class FilterError(QueryError):
+    """A filter value the index does not have; the message lists close matches and valid values."""

@@ -56,6 +56,8 @@ class Record:
     measure_key: str | None = None
     # Mean Tesseract confidence (0-100) when the text was read by OCR.
     ocr_confidence: float | None = None
+    # The 1-based line of a text source where the record starts (text sources only).
+    line: int | None = None
 
     def page_at(self, offset: int) -> int | None:
         """The page on which the character at offset of `text` stands."""
@@ -245,6 +247,8 @@ class Citation:
     doc_kind: str | None = None
     edition: str | None = None
     ocr_confidence: float | None = None
+    # A text source's line where the cited record starts (page is None when the file has no pages).
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -269,6 +273,9 @@ class AnswerItem:
     urls: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     measure_key: str | None = None
+    # Calibrated probability (0-1) that the item is relevant, and its band: "high", "medium", "low".
+    confidence: float | None = None
+    band: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -282,11 +289,25 @@ class Answer:
 
     question: str
     summary: str
+    # The items above the relevance cut (all of them when asked for a complete list, else the first k).
     items: list[AnswerItem] = field(default_factory=list)
+    # How many items are above the cut in all (len(items) unless the list was shortened to k).
+    total: int = 0
+    # False when nothing is above the cut; `nearest` then holds the closest items, shown as such.
+    confident: bool = True
+    nearest: list[AnswerItem] = field(default_factory=list)
+    # Ministries the question names (厚労省 -> 厚生労働省): their passages are boosted, not filtered.
+    implied_ministries: list[str] = field(default_factory=list)
+    filters: Filters | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "summary": self.summary,
+            "total": self.total,
+            "confident": self.confident,
+            "implied_ministries": list(self.implied_ministries),
+            "filters": asdict(self.filters) if self.filters is not None else None,
             "items": [i.to_dict() for i in self.items],
+            "nearest": [i.to_dict() for i in self.nearest],
         }

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from .ingest.kinds import record_kind
 from .linking import Measure
-from .models import Answer, Document, Hit
+from .listing import BANDS_JA, group_items, sort_items
+from .models import Answer, AnswerItem, Citation, Document, Hit
+
+NO_MATCH = "該当する施策は見つかりませんでした / No confident match."
+NEAREST_HEADING = "最も近い項目（該当とは限りません） / Only the nearest items, not confident matches:"
 
 
-def mark(text: str, spans: list[tuple[int, int]], color: bool = False) -> str:
-    """The text with the spans emphasized: ANSI bold yellow on a terminal, **…** otherwise."""
+def mark(text: str, spans: list[tuple[int, int]], color: bool = False, plain: bool = False) -> str:
+    """The text with the spans emphasized: ANSI bold yellow on a terminal, **…** otherwise (plain: none)."""
+    if plain and not color:
+        return text
     open_, close = ("\x1b[1;33m", "\x1b[0m") if color else ("**", "**")
     out, pos = [], 0
     for s, e in sorted(spans):
@@ -58,7 +64,7 @@ def cite_where(doc_title: str, page: int | None, printed: int | None = None, edi
     head = f"{doc_title} {edition}" if edition else doc_title
     if printed is not None and page is not None and printed != page:
         return f"{head}, p.{printed} (PDF p.{page})"
-    return f"{head}, p.{page}"
+    return f"{head}, p.{page}" if page is not None else head
 
 
 def render_hits(hits: list[Hit]) -> str:
@@ -70,25 +76,84 @@ def render_hits(hits: list[Hit]) -> str:
         head = f"施策No.{h.measure_no} {h.measure_name}" if h.measure_no is not None else (h.speaker or h.doc_title)
         lines.append(f"{n:2d}. [{h.score:.3f}] {head} — {'・'.join(h.ministries)}")
         lines.append(f"    {where}")
-        lines.append(f"    {h.text}")
+        lines.extend(f"    {line}".rstrip() for line in h.text.rstrip("\n").split("\n"))
         if h.url:
             lines.append(f"    {h.url}")
     return "\n".join(lines)
 
 
-def render_answer(answer: Answer, color: bool = False) -> str:
-    lines = [answer.summary, ""]
-    for n, item in enumerate(answer.items, 1):
-        lines.append(f"{n}. {item.title}" + (f" — {'・'.join(item.ministries)}" if item.ministries else ""))
-        if item.url:
-            lines.append(f"   {item.url}")
-        for c in item.citations:
-            where = cite_where(c.doc_title, c.page, c.printed_page, c.edition) + (f", {c.field}" if c.field else "") + (f", {c.speaker}" if c.speaker else "")
-            if c.ocr_confidence is not None:
-                where += f", OCR confidence {c.ocr_confidence:.0f}"
-            lines.append(f"   > {mark(c.quote, c.highlights, color)}")
-            lines.append(f"     ({where})")
-        lines.append("")
+def band_tag(item: AnswerItem) -> str:
+    """"[高 0.92] " from the item's band and calibrated confidence; "" when neither is set."""
+    parts = []
+    if item.band:
+        parts.append(BANDS_JA.get(item.band, item.band))
+    if item.confidence is not None:
+        parts.append(f"{item.confidence:.2f}")
+    return f"[{' '.join(parts)}] " if parts else ""
+
+
+def quote_lines(quote: str, spans: list[tuple[int, int]], color: bool = False, indent: str = "   ") -> list[str]:
+    """A quote under a '> ' marker; its later lines indented under the text, their own indentation kept.
+
+    Highlights are ANSI colour when color is set, and not marked at all otherwise.
+    """
+    lines = mark(quote, spans, color, plain=True).rstrip("\n").split("\n")
+    return [f"{indent}> {lines[0]}"] + [f"{indent}  {line}".rstrip() for line in lines[1:]]
+
+
+def citation_where(c: Citation) -> str:
+    """Where a citation is: document and edition, page, column or speaker, OCR confidence."""
+    where = cite_where(c.doc_title, c.page, c.printed_page, c.edition)
+    where += f", line {c.line}" if c.line is not None else ""
+    where += (f", {c.field}" if c.field else "") + (f", {c.speaker}" if c.speaker else "")
+    if c.ocr_confidence is not None:
+        where += f", OCR confidence {c.ocr_confidence:.0f}"
+    return where
+
+
+def render_item(rank: int, item: AnswerItem, color: bool = False) -> list[str]:
+    """One numbered item: band, title and ministries, URL, then each citation's quote and place."""
+    lines = [f"{rank}. {band_tag(item)}{item.title}" + (f" — {'・'.join(item.ministries)}" if item.ministries else "")]
+    if item.url:
+        lines.append(f"   {item.url}")
+    for c in item.citations:
+        lines.extend(quote_lines(c.quote, c.highlights, color))
+        lines.append(f"     ({citation_where(c)})")
+    lines.append("")
+    return lines
+
+
+def render_answer(answer: Answer, color: bool = False, sort: str = "relevance", group: str | None = None) -> str:
+    """The answer for a terminal: summary, how many of the total are shown, then the items.
+
+    Items are numbered by their rank in the answer, whatever the sort; with group they stand
+    under headings (a measure of several ministries under each). When the answer is not
+    confident, the nearest items follow under a heading that says they are only the nearest.
+    """
+    if not answer.confident or not answer.items:
+        lines = [NO_MATCH if not answer.confident else answer.summary, ""]
+        if answer.nearest:
+            lines += [NEAREST_HEADING, ""]
+            for n, item in enumerate(answer.nearest, 1):
+                lines += render_item(n, item, color)
+        return "\n".join(lines).rstrip() + "\n"
+    lines = [answer.summary]
+    total = max(answer.total, len(answer.items))
+    if total > len(answer.items):
+        lines.append(f"{len(answer.items)} of {total} items above the cut; --all for all")
+    if sort != "relevance":
+        lines.append(f"sorted by {'施策No.' if sort == 'no' else 'ministry'}; numbers are relevance ranks")
+    lines.append("")
+    rank = {id(item): n for n, item in enumerate(answer.items, 1)}
+    ordered = sort_items(answer.items, sort)
+    if group is None:
+        for item in ordered:
+            lines += render_item(rank[id(item)], item, color)
+    else:
+        for label, members in group_items(ordered, group):
+            lines += [f"■ {label}（{len(members)}件）", ""]
+            for item in members:
+                lines += render_item(rank[id(item)], item, color)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from .index.vectors import dense_search
 from .intent import Intent, read_intent
 from .translate import translate
 from .models import Filters, Hit
+from .procedural import asks_proceedings, is_procedural
 from .segment import get_segmenter
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ CANDIDATES = 100
 MINISTRY_BOOST = 0.4  # a passage of a ministry the query names
 SPEECH_BOOST = 0.35  # a speaker turn, when the query asks what was said at the meeting
 SIBLING_WEIGHT = 0.2  # share of a record's second-best passage added to its passages
+PROCEDURAL_PENALTY = 0.5  # a chair's thanks and hand-over, unless the question asks about the proceedings
 TRANSLATION_WEIGHT = 1.2  # BM25 over the glossary's Japanese terms for the query's English words
 
 
@@ -61,6 +64,13 @@ class SearchTrace:
     translated_terms: list[str] = field(default_factory=list)
     translation_weight: float = 0.0
     intent: Intent = field(default_factory=Intent)
+    # The fused scores of every candidate (not only the k returned): the query's score distribution.
+    fused_max: float = 0.0
+    fused_mean: float = 0.0
+    fused_std: float = 0.0
+    dense_max: float = 0.0
+    dense_mean: float = 0.0
+    dense_std: float = 0.0
 
 
 def clean_query(query: str) -> str:
@@ -117,9 +127,25 @@ def _prf_terms(index: Index, top_ids: np.ndarray, query_terms: list[str]) -> lis
     return [t for _, t in scored[:PRF_TERMS] if t not in query_terms]
 
 
-def _priors(index: Index, ids: np.ndarray, intent: Intent) -> np.ndarray:
-    """Boosts for passages of a ministry the query names, and for speeches when it asks about the meeting."""
+_PROCEDURAL: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def procedural_rows(index: Index) -> np.ndarray:
+    """Which passages are procedural speech (computed once per loaded index)."""
+    rows = _PROCEDURAL.get(index)
+    if rows is None:
+        rows = np.fromiter((p.kind == "speech" and is_procedural(p.text) for p in index.passages),
+                           dtype=bool, count=len(index.passages))
+        _PROCEDURAL[index] = rows
+    return rows
+
+
+def _priors(index: Index, ids: np.ndarray, intent: Intent, question: str = "") -> np.ndarray:
+    """Boosts for passages of a ministry the query names and for speeches when it asks about the
+    meeting; a penalty for procedural lines unless it asks about the proceedings."""
     bonus = np.zeros(len(ids), dtype=np.float32)
+    if PROCEDURAL_PENALTY and not asks_proceedings(question):
+        bonus -= PROCEDURAL_PENALTY * procedural_rows(index)[ids]
     if not intent.ministries and not intent.wants_speech:
         return bonus
     wanted = set(intent.ministries)
@@ -237,8 +263,11 @@ def search(
             + PRF_WEIGHT * _by_max(prf[ids])
             + trace.translation_weight * _by_max(trans[ids])
         )
-        fused = fused + _priors(index, ids, trace.intent)
+        fused = fused + _priors(index, ids, trace.intent, q)
         fused = _add_sibling_support(index, ids, fused)
+    if fused.size:
+        trace.fused_max, trace.fused_mean, trace.fused_std = float(fused.max()), float(fused.mean()), float(fused.std())
+        trace.dense_max, trace.dense_mean, trace.dense_std = float(dense.max()), float(dense.mean()), float(dense.std())
     order = np.argsort(-fused, kind="stable")[:k]
     hits = [
         Hit.from_passage(index.passages[int(ids[i])], float(fused[i]), float(dense[i]), float(bm[ids[i]]))

@@ -1,7 +1,11 @@
-"""The Gradio web app: one question box, cited answer cards, measure details, a chart and CSV.
+"""The Gradio web app: a question box, cited answer cards above the fold, measure details, a list and exports.
 
-Per-session state only (gr.State); the Index is shared read-only. HTML rendering lives in
-ui_render (pure functions, every document text and query escaped).
+Per-session state only (gr.State); the Index is shared read-only. Each search asks for the
+complete answer (every item above the relevance cut) once: the cards show the first few or all
+of them in pages, the chart, list and exports always cover all of them. The query, filters and
+view live in the page URL (shareable; the back button returns to the previous question).
+HTML comes from ui_cards / ui_detail / ui_render (pure functions, everything escaped); the
+server (with the read-only source route) from ui_server.
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import tempfile
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -24,54 +28,117 @@ import gradio as gr
 import pandas as pd
 
 from .errors import KoritsuError, QueryError
+from .export import export_meta, write_csv, write_jsonl
 from .index.store import Index
 from .models import MEASURE, Answer, Filters
 from .search import MAX_QUERY_CHARS
-from .ui_render import (
-    CSS,
-    KIND_LABELS,
-    answer_rows,
+from .ui_cards import (
+    GROUP_CHOICES,
+    SORT_CHOICES,
+    TABLE_COLUMNS,
+    TABLE_WIDTHS,
+    View,
+    page_count,
     render_cards,
-    render_chart,
-    render_detail,
-    render_message,
     render_summary,
-    write_csv,
+    table_rows,
 )
+from .ui_detail import render_detail
+from .ui_render import CSS, KIND_LABELS, render_chart, render_message
 
 log = logging.getLogger(__name__)
 
-DEFAULT_K = 10
 CONCURRENCY = 2
-PORT_TRIES = 20
-TABLE_COLUMNS = ["rank", "kind", "title", "ministries", "field", "page", "doc_title", "score"]
-TABLE_WIDTHS = ["56px", "90px", "32%", "120px", "150px", "56px", "24%", "72px"]
-
 EXAMPLES = {
-    "相談窓口の方へ / For call-center staff": [
-        ["認知症カフェ"],
-        ["つながりサポーター 講座"],
-        ["フードドライブ"],
-        ["ひきこもりの相談窓口"],
-    ],
+    "相談窓口の方へ / For call-center staff": [["認知症カフェ"], ["つながりサポーター 講座"], ["フードドライブ"], ["ひきこもりの相談窓口"]],
     "行政担当者の方へ / For officials": [
-        ["外国人を対象とした施策は？"],
-        ["法務省の目標の達成状況"],
-        ["What did the Ministry of Foreign Affairs say at the meeting?"],
+        ["外国人を対象とした施策は？"], ["法務省の目標の達成状況"], ["What did the Ministry of Foreign Affairs say at the meeting?"],
     ],
     "研究者の方へ / For researchers": [
-        ["Which measures support foreign residents?"],
-        ["こども・若者の孤独・孤立の実態把握"],
-        ["地方公共団体への支援"],
+        ["Which measures support foreign residents?"], ["こども・若者の孤独・孤立の実態把握"], ["地方公共団体への支援"],
     ],
 }
+URL_LISTS = ("ministry", "doc", "section", "field", "kind")
 
-# Clicking a card's 詳細 button tells the server which record to open.
+# Cards: 詳細 opens the item in the detail tab (remembering where the reader was).
 CARDS_JS = """
 element.addEventListener('click', (ev) => {
   const b = ev.target.closest('button.ks-detail-btn');
-  if (b && b.dataset.record) { trigger('select', {index: 0, value: b.dataset.record}); }
+  if (b && b.dataset.record) {
+    window.__ksScroll = window.scrollY; window.__ksLast = b.dataset.record;
+    trigger('select', {index: 0, value: b.dataset.record});
+  }
 });
+"""
+DETAIL_JS = """
+element.addEventListener('click', (ev) => {
+  if (ev.target.closest('button.ks-back')) { trigger('select', {index: 0, value: '__back__'}); }
+});
+"""
+# Page-wide: copy buttons, and the back button re-running the question the URL holds.
+APP_JS = """
+() => {
+  const copy = async (text) => {
+    try { await navigator.clipboard.writeText(text); return true; } catch (e) {
+      const t = document.createElement('textarea'); t.value = text; t.style.position = 'fixed'; t.style.opacity = '0';
+      document.body.appendChild(t); t.select(); let ok = false; try { ok = document.execCommand('copy'); } catch (e2) {}
+      t.remove(); return ok;
+    }
+  };
+  document.addEventListener('click', async (ev) => {
+    const b = ev.target.closest('button.ks-copy');
+    if (!b) return;
+    const ok = await copy(b.dataset.copy || '');
+    b.classList.toggle('ks-done', ok);
+    b.setAttribute('aria-label', ok ? 'コピーしました / Copied' : 'コピーできませんでした / Copy failed');
+  });
+  window.addEventListener('popstate', () => { window.location.reload(); });
+  const busy = document.createElement('div');
+  busy.id = 'ks-busy'; busy.hidden = true; busy.setAttribute('role', 'status');
+  busy.textContent = '検索中… / Searching…';
+  const anchor = document.querySelector('#ks-status');
+  if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(busy, anchor); else document.body.prepend(busy);
+}
+"""
+PUSH_URL_JS = """
+(q, all, sort, group, mins, docs, secs, fields, kinds) => {
+  const busy = document.querySelector('#ks-busy'); if (busy) busy.hidden = true;
+  if (!q || !q.trim()) return;
+  const u = new URL(window.location.href);
+  u.search = '';
+  u.searchParams.set('q', q.trim());
+  if (all) u.searchParams.set('all', '1');
+  if (sort && sort !== 'relevance') u.searchParams.set('sort', sort);
+  if (group) u.searchParams.set('group', group);
+  const lists = [['ministry', mins], ['doc', docs], ['section', secs], ['field', fields], ['kind', kinds]];
+  for (const [k, vs] of lists) for (const v of (vs || [])) u.searchParams.append(k, v);
+  if (u.href !== window.location.href) window.history.pushState({}, '', u.href);
+}
+"""
+BUSY_JS = """
+(...args) => {
+  const b = document.querySelector('#ks-busy');
+  if (b && args[0] && String(args[0]).trim()) b.hidden = false;
+  return args;
+}
+"""
+FOCUS_DETAIL_JS = "() => { setTimeout(() => { const h = document.querySelector('#ks-detail h3'); if (h) h.focus(); }, 80); }"
+RESTORE_JS = """
+() => { setTimeout(() => {
+  window.scrollTo(0, window.__ksScroll || 0);
+  const id = window.__ksLast;
+  if (id) { const b = Array.from(document.querySelectorAll('#ks-cards button.ks-detail-btn')).find(x => x.dataset.record === id);
+            if (b) b.focus({preventScroll: true}); }
+}, 80); }
+"""
+# Layout that needs page-wide CSS: the side column (export, chart) stays in view while scrolling.
+APP_CSS = CSS + """
+#ks-side { position: sticky; top: 8px; align-self: flex-start; }
+#ks-status:empty { display: none; }
+#ks-header { margin-bottom: 0; }
+#ks-busy { font-size: .9rem; color: #4a4a4a; padding: 2px 4px; }
+#ks-all { padding: 4px 10px; min-height: 0; }
+#ks-panels { gap: 8px; }
 """
 
 HEADER = (
@@ -81,13 +148,14 @@ HEADER = (
 )
 
 
+def launch_kwargs() -> dict[str, Any]:
+    """What Blocks.launch / mount_gradio_app need for this app (page-wide CSS and script)."""
+    return {"css": APP_CSS, "js": APP_JS}
+
+
 def _html(value: str = "", **kw: Any) -> gr.HTML:
-    """An HTML block carrying the app's CSS (scoped to it), so styling needs nothing at launch."""
+    """An HTML block carrying the app's CSS (scoped to it)."""
     return gr.HTML(value, css_template=CSS, **kw)
-
-
-def _empty_table() -> pd.DataFrame:
-    return pd.DataFrame(columns=TABLE_COLUMNS)
 
 
 def _check_question(question: str | None) -> str:
@@ -103,154 +171,220 @@ def _check_question(question: str | None) -> str:
 
 
 def _remove_dir(path: str | None, root: str) -> None:
-    """Delete a previous request's CSV folder (only ever one below this app's own temp root)."""
+    """Delete a previous request's export folder (only ever one below this app's own temp root)."""
     if path and Path(path).resolve().parent == Path(root).resolve():
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _view(show_all: Any, sort: Any, group: Any, page: Any = 1) -> View:
+    try:
+        p = int(page or 1)
+    except (TypeError, ValueError):
+        p = 1
+    return View(show_all=bool(show_all), sort=str(sort or "relevance"), group=str(group or ""), page=p)
+
+
+def _pager(answer: Answer | None, view: View) -> Any:
+    n = page_count(answer, view) if answer is not None else 1
+    choices = [str(i) for i in range(1, n + 1)]
+    return gr.update(choices=choices, value=str(min(view.page, n)), visible=n > 1)
+
+
 def build_app(index: Index) -> gr.Blocks:
-    """The app for one loaded index (call .queue().launch(...) on it, or use launch())."""
+    """The app for one loaded index (serve it with ui_server, or .queue().launch(**launch_kwargs()))."""
     facets = index.facets()
     doc_choices = [(index.doc_titles.get(d, d), d) for d in facets.get("documents", [])]
     kind_choices = [(KIND_LABELS.get(k, k), k) for k in facets.get("kinds", [])]
-    csv_root = tempfile.mkdtemp(prefix="koritsu-csv-")  # one folder per request below it
+    export_root = tempfile.mkdtemp(prefix="koritsu-export-")  # one folder per request below it
 
-    def detail_for(record_id: str | None) -> str:
+    def detail_for(record_id: str | None, answer: Answer | None = None) -> str:
         if not record_id or not isinstance(record_id, str):
             return render_detail(None)
         rec = index.record(record_id)
         doc_id = record_id.split("#", 1)[0]
         measure = index.measures.get(rec.measure_key) if rec is not None and rec.measure_key else None
-        return render_detail(rec, index.doc_titles.get(doc_id), measure)
+        item = next((it for it in (answer.items + answer.nearest if answer else []) if it.record_id == record_id), None)
+        entries = measure.entries if measure is not None else []
+        lines = {e.record_id: r.line for e in entries if (r := index.record(e.record_id)) is not None and r.line}
+        if rec is not None and rec.line:
+            lines[rec.record_id] = rec.line
+        return render_detail(rec, index.doc_titles.get(doc_id), measure, item.citations if item else (), lines)
 
-    def failed(message: str, old_csv_dir: str | None) -> tuple:
-        return (render_message(message), "", "", _empty_table(), gr.update(value=None, interactive=False),
-                gr.update(choices=[], value=None), render_detail(None), None, old_csv_dir, gr.skip())
+    def views(answer: Answer, view: View) -> tuple:
+        return render_summary(answer, view), render_cards(answer, view), _pager(answer, view)
 
-    def run_search(question, k, ministries, docs, sections, fields, kinds, old_csv_dir):
+    def run_search(question, show_all, sort, group, ministries, docs, sections, fields, kinds, old_dir):
+        if not (question or "").strip():  # keep what is on screen, say why nothing happened
+            msg = render_message("質問を入力してください。前の結果をそのまま表示しています。"
+                                 " / Type a question; the previous results are still shown.", error=False)
+            return (msg,) + tuple(gr.skip() for _ in range(13))
         try:
             q = _check_question(question)
             filters = Filters(
                 ministries=list(ministries or []), doc_ids=list(docs or []), sections=list(sections or []),
                 fields=list(fields or []), kinds=list(kinds or []),
             )
-            answer: Answer = index.ask(q, k=int(k or DEFAULT_K), filters=filters)
+            t0 = time.perf_counter()
+            answer: Answer = index.ask(q, filters=filters, complete=True)
+            log.info("ask %.0f ms", (time.perf_counter() - t0) * 1000)
         except KoritsuError as exc:
-            return failed(str(exc).split("\n")[0], old_csv_dir)
+            return (render_message(str(exc).split("\n")[0]),) + tuple(gr.skip() for _ in range(13))
         except Exception:  # never show a traceback in the page
             log.exception("search failed")
-            return failed("検索中にエラーが発生しました。もう一度お試しください。 / The search failed; please try again.",
-                          old_csv_dir)
-        _remove_dir(old_csv_dir, csv_root)
-        csv_path = write_csv(answer, tempfile.mkdtemp(dir=csv_root))
-        rows = answer_rows(answer)
-        table = pd.DataFrame(rows, columns=list(rows[0].keys()) if rows else TABLE_COLUMNS)[TABLE_COLUMNS]
-        choices = [(f"{n}. {it.title}", it.record_id) for n, it in enumerate(answer.items, 1)]
-        first = next((it.record_id for it in answer.items if it.kind == MEASURE), None)
-        first = first or (answer.items[0].record_id if answer.items else None)
+            return (render_message("検索中にエラーが発生しました。もう一度お試しください。 / The search failed; please try again."),) + tuple(
+                gr.skip() for _ in range(13))
+        _remove_dir(old_dir, export_root)
+        out_dir = Path(tempfile.mkdtemp(dir=export_root))
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        meta = export_meta(answer, index.path, index.manifest.model_id)
+        csv_path, jsonl_path = out_dir / f"koritsu_{stamp}.csv", out_dir / f"koritsu_{stamp}.jsonl"
+        write_csv(answer, csv_path, meta)
+        write_jsonl(answer, jsonl_path, meta)
+        for p in (csv_path, jsonl_path):
+            os.chmod(p, 0o644)
+        view = _view(show_all, sort, group)
+        shown = answer.items or answer.nearest
+        choices = [(f"{n}. {it.title}", it.record_id) for n, it in enumerate(shown, 1)]
+        first = next((it.record_id for it in shown if it.kind == MEASURE), None) or (shown[0].record_id if shown else None)
+        summary, cards, pager = views(answer, view)
+        rows = table_rows(answer)
+        has = bool(answer.items)
         return (
-            render_summary(answer),
-            render_cards(answer),
-            render_chart(answer),
-            table,
-            gr.update(value=str(csv_path), interactive=bool(answer.items)),
+            "",
+            summary,
+            cards,
+            pager,
+            render_chart(answer.items),
+            pd.DataFrame(rows, columns=TABLE_COLUMNS),
+            gr.update(value=str(csv_path), interactive=has),
+            gr.update(value=str(jsonl_path), interactive=has),
             gr.update(choices=choices, value=first),
-            detail_for(first),
+            detail_for(first, answer),
             answer,
-            str(csv_path.parent),
-            gr.Accordion(open=False),  # make room for the answer; the examples stay one click away
+            str(out_dir),
+            gr.Accordion(open=False),  # make room for the answer: examples and filters one click away
+            gr.Accordion(open=False),
         )
+
+    def on_view(answer, show_all, sort, group, page=1):
+        if answer is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        return views(answer, _view(show_all, sort, group, page))
 
     def on_filter(question, *rest):
         if not (question or "").strip():
-            return tuple(gr.skip() for _ in range(10))
+            return tuple(gr.skip() for _ in range(14))
         return run_search(question, *rest)
 
     def on_card(evt: gr.SelectData, answer: Answer | None):
         """A card's 詳細 button: open that item of this session's answer in the detail tab."""
         rid = evt.value if isinstance(evt.value, str) else None
-        if answer is None or rid not in {it.record_id for it in answer.items}:
+        shown = (answer.items + answer.nearest) if answer is not None else []
+        if rid not in {it.record_id for it in shown}:
             return gr.skip(), gr.skip(), gr.skip()
-        return gr.update(value=rid), detail_for(rid), gr.Tabs(selected="detail")
+        return gr.update(value=rid), detail_for(rid, answer), gr.Tabs(selected="detail")
+
+    def on_detail_click(evt: gr.SelectData):
+        if evt.value == "__back__":
+            return gr.Tabs(selected="answer")
+        return gr.skip()
+
+    def on_load(request: gr.Request):
+        params = request.query_params if request is not None else {}
+        q = (params.get("q") or "").strip()[:MAX_QUERY_CHARS]
+        lists = {k: [v for v in params.getlist(k)] if hasattr(params, "getlist") else [] for k in URL_LISTS}
+        show_all = params.get("all") == "1"
+        sort = params.get("sort") if params.get("sort") in {v for _, v in SORT_CHOICES} else "relevance"
+        group = params.get("group") if params.get("group") in {v for _, v in GROUP_CHOICES} else ""
+        known = {
+            "ministry": set(facets.get("ministries", [])), "doc": set(facets.get("documents", [])),
+            "section": set(facets.get("sections", [])), "field": set(facets.get("fields", [])),
+            "kind": set(facets.get("kinds", [])),
+        }
+        chosen = {k: [v for v in lists[k] if v in known[k]] for k in URL_LISTS}
+        controls = (q, show_all, sort, group, chosen["ministry"], chosen["doc"], chosen["section"], chosen["field"], chosen["kind"])
+        if not q:
+            return controls + tuple(gr.skip() for _ in range(14))
+        return controls + run_search(*controls, None)
 
     with gr.Blocks(title="孤独・孤立対策 施策検索", analytics_enabled=False, delete_cache=(3600, 7200)) as app:
         answer_state = gr.State(None)
-        csv_state = gr.State(None)
-        _html(HEADER)
+        export_state = gr.State(None)
+        _html(HEADER, elem_id="ks-header")
         with gr.Row(equal_height=False):
             question = gr.Textbox(
                 label="質問 / Question", placeholder="例: 外国人を対象とした施策は？ / Which measures support foreign residents?",
-                lines=1, max_lines=4, elem_id="ks-question", autofocus=True, scale=6,
+                lines=1, max_lines=4, elem_id="ks-question", autofocus=True, scale=6, min_width=240,
             )
-            with gr.Column(scale=2, min_width=200):
-                ask_btn = gr.Button("検索 / Search", variant="primary", elem_id="ks-ask")
-                k = gr.Slider(3, 50, value=DEFAULT_K, step=1, label="件数 / Results", elem_id="ks-k")
-        with gr.Accordion("質問の例 / Example questions", open=True) as examples_box, gr.Row():
-            example_sets = []
-            for label, ex in EXAMPLES.items():
-                with gr.Column(min_width=260):
-                    example_sets.append(gr.Examples(examples=ex, inputs=[question], label=label))
-        with gr.Accordion("絞り込み / Filters", open=True), gr.Row():
-            f_min = gr.Dropdown(facets.get("ministries", []), multiselect=True, label="府省庁 / Ministry",
-                                elem_id="ks-f-ministry", min_width=180)
-            f_doc = gr.Dropdown(doc_choices, multiselect=True, label="文書 / Document", elem_id="ks-f-doc", min_width=180)
-            f_sec = gr.Dropdown(facets.get("sections", []), multiselect=True, label="節 / Section",
-                                elem_id="ks-f-section", min_width=180)
-            f_field = gr.Dropdown(facets.get("fields", []), multiselect=True, label="項目 / Column",
-                                  elem_id="ks-f-field", min_width=180)
-            f_kind = gr.Dropdown(kind_choices, multiselect=True, label="種類 / Kind", elem_id="ks-f-kind", min_width=180)
+            ask_btn = gr.Button("検索 / Search", variant="primary", elem_id="ks-ask", scale=1, min_width=120)
+        with gr.Row(equal_height=False, elem_id="ks-panels"):
+            with gr.Column(scale=1, min_width=300):
+                with gr.Accordion("質問の例 / Example questions", open=True, elem_id="ks-examples") as examples_box:
+                    example_sets = [gr.Examples(examples=ex, inputs=[question], label=label) for label, ex in EXAMPLES.items()]
+            with gr.Column(scale=1, min_width=300):
+                with gr.Accordion("絞り込み・並べ替え / Filters and order", open=False, elem_id="ks-filters") as filters_box:
+                    f_min = gr.Dropdown(facets.get("ministries", []), multiselect=True, label="府省庁 / Ministry",
+                                        elem_id="ks-f-ministry")
+                    f_doc = gr.Dropdown(doc_choices, multiselect=True, label="文書 / Document", elem_id="ks-f-doc")
+                    f_sec = gr.Dropdown(facets.get("sections", []), multiselect=True, label="節 / Section",
+                                        elem_id="ks-f-section")
+                    f_field = gr.Dropdown(facets.get("fields", []), multiselect=True, label="項目 / Column",
+                                          elem_id="ks-f-field")
+                    f_kind = gr.Dropdown(kind_choices, multiselect=True, label="種類 / Kind", elem_id="ks-f-kind")
+                    with gr.Row():
+                        sort = gr.Dropdown(SORT_CHOICES, value="relevance", label="並べ替え / Sort", elem_id="ks-sort",
+                                           min_width=140)
+                        group = gr.Dropdown(GROUP_CHOICES, value="", label="グループ / Group", elem_id="ks-group",
+                                            min_width=140)
         status = _html("", elem_id="ks-status")
         with gr.Tabs() as tabs:
             with gr.Tab("回答 / Answer", id="answer"), gr.Row(equal_height=False):
-                with gr.Column(scale=3):
+                with gr.Column(scale=3, min_width=300):
+                    summary = _html("", elem_id="ks-summary")
+                    with gr.Row(equal_height=True):
+                        show_all = gr.Checkbox(False, label="すべて表示 / Show all", elem_id="ks-all", min_width=160)
+                        pager = gr.Radio([], label="ページ / Page", visible=False, elem_id="ks-pager", min_width=200)
                     cards = _html("", elem_id="ks-cards", js_on_load=CARDS_JS)
-                with gr.Column(scale=1, min_width=240):
-                    download = gr.DownloadButton("CSVをダウンロード / Download CSV", interactive=False, size="md",
-                                                 elem_id="ks-csv")
+                with gr.Column(scale=1, min_width=240, elem_id="ks-side"):
+                    csv_btn = gr.DownloadButton("CSV（全件）/ Download CSV", interactive=False, size="md", elem_id="ks-csv")
+                    jsonl_btn = gr.DownloadButton("JSON Lines（全件）", interactive=False, size="md", elem_id="ks-jsonl")
                     chart = _html("", elem_id="ks-chart")
             with gr.Tab("施策の詳細 / Measure detail", id="detail"):
                 pick = gr.Dropdown([], label="項目を選ぶ / Pick an item", elem_id="ks-pick", interactive=True)
-                detail = _html(render_detail(None), elem_id="ks-detail")
+                detail = _html(render_detail(None), elem_id="ks-detail", js_on_load=DETAIL_JS)
             with gr.Tab("一覧 / List", id="list"):
-                table = gr.Dataframe(_empty_table(), label="回答一覧 / Answer list", interactive=False,
-                                     show_search="filter", wrap=True, column_widths=TABLE_WIDTHS,
-                                     elem_id="ks-table")
+                table = gr.Dataframe(pd.DataFrame(columns=TABLE_COLUMNS), label="回答一覧（全件）/ All items",
+                                     interactive=False, show_search="filter", wrap=True, column_widths=TABLE_WIDTHS,
+                                     elem_id="ks-table", max_height=700)
 
-        inputs = [question, k, f_min, f_doc, f_sec, f_field, f_kind, csv_state]
-        outputs = [status, cards, chart, table, download, pick, detail, answer_state, csv_state, examples_box]
-        common = {"concurrency_limit": CONCURRENCY, "concurrency_id": "search"}
-        question.submit(run_search, inputs, outputs, **common)
-        ask_btn.click(run_search, inputs, outputs, **common)
+        filters = [f_min, f_doc, f_sec, f_field, f_kind]
+        controls = [question, show_all, sort, group, *filters]
+        inputs = [*controls, export_state]
+        outputs = [status, summary, cards, pager, chart, table, csv_btn, jsonl_btn, pick, detail, answer_state,
+                   export_state, examples_box, filters_box]
+        common: dict[str, Any] = {"concurrency_limit": CONCURRENCY, "concurrency_id": "search",
+                                  "show_progress": "hidden", "trigger_mode": "always_last"}
+        for trigger in (question.submit, ask_btn.click):
+            trigger(run_search, inputs, outputs, js=BUSY_JS, **common).then(None, controls, None, js=PUSH_URL_JS)
         for ex in example_sets:
-            ex.load_input_event.then(run_search, inputs, outputs, **common)
-        for f in (f_min, f_doc, f_sec, f_field, f_kind):
-            f.change(on_filter, inputs, outputs, trigger_mode="always_last", **common)
-        k.release(on_filter, inputs, outputs, trigger_mode="always_last", **common)
-        pick.input(detail_for, [pick], [detail])
-        cards.select(on_card, [answer_state], [pick, detail, tabs])
-    weakref.finalize(app, shutil.rmtree, csv_root, True)
+            ex.load_input_event.then(run_search, inputs, outputs, **common).then(None, controls, None, js=PUSH_URL_JS)
+        for f in filters:
+            f.input(on_filter, inputs, outputs, **common).then(None, controls, None, js=PUSH_URL_JS)
+        view_inputs = [answer_state, show_all, sort, group]
+        for c in (show_all, sort, group):
+            c.input(on_view, view_inputs, [summary, cards, pager], show_progress="hidden").then(
+                None, controls, None, js=PUSH_URL_JS)
+        pager.input(on_view, [*view_inputs, pager], [summary, cards, pager], show_progress="hidden")
+        pick.input(lambda rid, a: detail_for(rid, a), [pick, answer_state], [detail]).then(None, None, None, js=FOCUS_DETAIL_JS)
+        cards.select(on_card, [answer_state], [pick, detail, tabs]).then(None, None, None, js=FOCUS_DETAIL_JS)
+        detail.select(on_detail_click, None, [tabs]).then(None, None, None, js=RESTORE_JS)
+        app.load(on_load, None, [*controls, *outputs], show_progress="hidden")
+    weakref.finalize(app, shutil.rmtree, export_root, True)
     return app
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def launch(index: Index, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the app (blocking) on host:port, or the next free port if it is taken."""
-    app = build_app(index).queue(default_concurrency_limit=CONCURRENCY, max_size=64)
-    last: Exception | None = None
-    for p in range(port, port + PORT_TRIES):
-        if not _port_free(host, p):
-            continue
-        try:
-            app.launch(server_name=host, server_port=p, share=False, inbrowser=False, ssr_mode=False)
-            return
-        except OSError as exc:  # lost a race for the port: try the next one
-            last = exc
-    raise KoritsuError(f"no free port in {port}-{port + PORT_TRIES - 1} on {host}" + (f" ({last})" if last else ""))
+    """Serve the app on host:port (blocking); a taken port is an error, port 0 picks a free one."""
+    from .ui_server import choose_port, serve
+
+    serve(index, host, choose_port(host, port))

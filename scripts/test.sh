@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Install everything the tests need (see install.sh), then run the whole test suite offline.
+# Install everything the tests need (see install.sh: into $VIRTUAL_ENV, else .venv), then run
+# the whole test suite offline with that environment's Python. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
+VENV=${VIRTUAL_ENV:-$PWD/.venv}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
-exec "${PYTHON:-python3}" -m pytest -q "$@"
+exec "$VENV/bin/python" -m pytest -q "$@"

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
+from koritsu_search import cli
 from koritsu_search.cli import app
+from koritsu_search.export import CSV_COLUMNS, HIT_COLUMNS
+from koritsu_search.index.store import Index
+from koritsu_search.listing import summarize_en
+from koritsu_search.models import Answer, AnswerItem, Citation, Filters
+from koritsu_search.render import render_answer
 
 runner = CliRunner()
 
@@ -76,10 +86,10 @@ def test_index_then_search_json(cli_index: Path) -> None:
 
 
 def test_ask_text_and_json_with_filter(cli_index: Path) -> None:
-    result = runner.invoke(app, ["ask", "外国人を対象とした施策は？", "--index", str(cli_index)])
+    result = runner.invoke(app, ["ask", "外国人を対象とした施策は？", "--index", str(cli_index), "--mode", "lexical"])
     assert result.exit_code == 0, result.output
     assert "施策No." in result.stdout and "measure" in result.stdout.splitlines()[0]
-    result = runner.invoke(app, ["ask", "外国人を対象とした施策は？", "--index", str(cli_index),
+    result = runner.invoke(app, ["ask", "外国人を対象とした施策は？", "--index", str(cli_index), "--mode", "lexical",
                                  "--ministry", "法務省", "--format", "json"])
     answer = json.loads(result.stdout)
     assert answer["items"] and all("法務省" in i["ministries"] for i in answer["items"])
@@ -89,7 +99,7 @@ def test_ask_text_and_json_with_filter(cli_index: Path) -> None:
 def test_batch_queries_one_json_line_each(cli_index: Path, tmp_path: Path) -> None:
     qfile = tmp_path / "q.jsonl"
     qfile.write_text('{"id": "a", "query": "認知症カフェ"}\n{"id": "b", "query": "   "}\n', encoding="utf-8")
-    result = runner.invoke(app, ["ask", "--queries", str(qfile), "--index", str(cli_index), "--k", "3"])
+    result = runner.invoke(app, ["ask", "--queries", str(qfile), "--index", str(cli_index), "--k", "3", "--mode", "lexical"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"]
@@ -148,3 +158,234 @@ def test_parse_forced_kind_and_no_ocr(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert [d["kind"] for d in data["documents"]] == ["minutes"]
     assert data["skipped"][0]["source"] == str(scan) and "--no-ocr" in data["skipped"][0]["reason"]
+
+
+# --- filters, files and help: bad input is one "Error:" line and exit code 2 -------------------------
+
+MINUTES_ID = "r7_kodoku_koritsu_suishin_kaigi_02_minutes"
+BROAD = "孤独・孤立 相談 支援"
+
+
+@pytest.fixture
+def seed_cli(seed_index_dir: Path, fake_model: None) -> Path:
+    """The session's seed index (fake embedder), for tests that only read it."""
+    return seed_index_dir
+
+
+def errors(result: Any) -> list[str]:
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("Error: ") for line in lines), result.stderr
+    return lines
+
+
+def test_unknown_ministry_suggests_the_close_match(seed_cli: Path) -> None:
+    for command in ("ask", "search"):
+        result = runner.invoke(app, [command, BROAD, "--index", str(seed_cli), "--ministry", "厚生省"])
+        assert result.exit_code == 2 and result.stdout == ""
+        [line] = errors(result)
+        assert line.startswith("Error: --ministry: '厚生省' is not a ministry in this index.")
+        assert line.index("Did you mean: 厚生労働省?") < line.index("Valid values (20):")
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--ministry", "総務庁"])
+    assert result.exit_code == 2 and "Did you mean: 総務省?" in errors(result)[0]
+
+
+def test_ministry_short_form_is_accepted_and_normalized(seed_cli: Path) -> None:
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--mode", "lexical",
+                                 "--ministry", "厚労省", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["filters"]["ministries"] == ["厚生労働省"]
+    assert answer["items"] and all("厚生労働省" in i["ministries"] for i in answer["items"])
+
+
+def test_unknown_kind_and_document_are_clean_errors(seed_cli: Path) -> None:
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--kind", "foo"])
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.startswith("Error: --kind: 'foo' is not a record kind.") and "measure（施策）" in line
+    result = runner.invoke(app, ["search", BROAD, "--index", str(seed_cli), "--doc", "minutes"])
+    assert result.exit_code == 2
+    [line] = errors(result)
+    assert line.startswith("Error: --doc: 'minutes' is not a document id or title in this index.")
+    assert f"Did you mean: {MINUTES_ID}" in line
+    both = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--kind", "foo", "--doc", "minutes"])
+    assert both.exit_code == 2 and len(errors(both)) == 2
+
+
+def test_bad_filter_fails_before_a_batch_runs(seed_cli: Path, tmp_path: Path) -> None:
+    qfile = tmp_path / "q.txt"
+    qfile.write_text("認知症カフェ\n", encoding="utf-8")
+    result = runner.invoke(app, ["ask", "--queries", str(qfile), "--index", str(seed_cli), "--field", "達成状況"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "Did you mean: 目標の達成状況" in errors(result)[0]
+
+
+def test_missing_files_are_one_line_errors(seed_cli: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.jsonl"
+    result = runner.invoke(app, ["ask", "--queries", str(missing), "--index", str(seed_cli)])
+    assert result.exit_code == 2 and result.stderr == f"Error: {missing}: no such file\n"
+    result = runner.invoke(app, ["search", "--queries", str(tmp_path), "--index", str(seed_cli)])
+    assert result.exit_code == 2 and "is a directory" in errors(result)[0]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', encoding="utf-8")
+    result = runner.invoke(app, ["ask", "--queries", str(bad), "--index", str(seed_cli)])
+    assert result.exit_code == 2 and f"{bad}:1: not a JSON object with a 'query'" in errors(result)[0]
+    pdf = tmp_path / "nope.pdf"
+    result = runner.invoke(app, ["parse", str(pdf), str(MINUTES_TXT)])
+    assert result.exit_code == 2 and result.stderr == f"Error: {pdf}: no such file\n" and result.stdout == ""
+    target = tmp_path / "never"
+    result = runner.invoke(app, ["index", str(tmp_path / "nope"), "--index", str(target)])
+    assert result.exit_code == 2 and result.stderr == f"Error: {tmp_path / 'nope'}: no such file\n"
+    assert not target.exists()
+
+
+def test_help_has_readable_placeholders() -> None:
+    for command in ([], ["parse"], ["index"], ["search"], ["ask"], ["measure"], ["info"], ["serve"]):
+        result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert not re.search(r"<[A-Za-z]", result.stdout), result.stdout
+        assert "--help" in result.stdout
+    ask_help = runner.invoke(app, ["ask", "--help"], terminal_width=200).stdout
+    for shown in ("QUESTION", "FILE", "DIR", "N", "NAME", "text|json|csv|jsonl", "relevance|no|ministry", "--all"):
+        assert shown in ask_help
+
+
+# --- ask output: bands, totals, complete lists, order, groups, exports -------------------------------
+
+
+@pytest.fixture
+def calibrated(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Index.ask answering as the calibrated library does: confidences and bands, more items above the cut than k."""
+    original = Index.ask
+    calls: list[dict[str, Any]] = []
+
+    def ask(self: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
+            complete: bool = False) -> Answer:
+        calls.append({"k": k, "complete": complete, "filters": filters})
+        full = original(self, question, k=25, filters=filters, mode="lexical")
+        for n, item in enumerate(full.items):
+            item.confidence = round(0.95 - 0.03 * n, 4)
+            item.band = "high" if n < 5 else "medium" if n < 15 else "low"
+        shown = full.items if complete else full.items[:k]
+        return Answer(question=full.question, summary=summarize_en(shown), items=shown, total=len(full.items),
+                      filters=filters)
+
+    monkeypatch.setattr(Index, "ask", ask)
+    return calls
+
+
+def test_ask_text_shows_bands_and_total_and_is_plain_when_piped(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    total = json.loads(runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--format", "json"]).stdout)
+    assert total["total"] > 10 and any(c["highlights"] for i in total["items"] for c in i["citations"])
+    assert f"10 of {total['total']} items above the cut; --all for all" in out
+    assert "1. [高 0.95] " in out and "[中 0.80]" in out
+    assert "**" not in out and "\x1b[" not in out  # highlights only as colour, and only on a terminal
+    assert calibrated[0] == {"k": 10, "complete": False, "filters": Filters()}
+
+
+def test_ask_colours_highlights_on_a_terminal(seed_cli: Path, calibrated: list[dict[str, Any]],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_color", lambda: True)
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli)], color=True)
+    assert "\x1b[1;33m" in result.stdout and "**" not in result.stdout
+
+
+def test_ask_all_lists_every_item_above_the_cut(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert calibrated[-1]["complete"] is True
+    assert len(answer["items"]) == answer["total"] > 10
+    text = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all"]).stdout
+    assert "--all for all" not in text and f"{answer['total']}. [" in text
+
+
+def test_ask_sort_and_group(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--sort", "no", "--format", "json"])
+    numbers = [i["measure_no"] for i in json.loads(result.stdout)["items"]]
+    measures = [n for n in numbers if n is not None]
+    assert measures == sorted(measures) and numbers[: len(measures)] == measures
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--group", "ministry", "--all"])
+    assert result.exit_code == 0, result.output
+    headings = [line for line in result.stdout.splitlines() if line.startswith("■ ")]
+    assert headings and all(re.fullmatch(r"■ .+（\d+件）", h) for h in headings)
+    data = json.loads(runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--group", "section",
+                                          "--format", "json"]).stdout)
+    ids = {i["record_id"] for i in data["items"]}
+    assert data["groups"] and {r for g in data["groups"] for r in g["record_ids"]} == ids
+
+
+def test_ask_csv_and_jsonl_export_every_item_and_citation(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
+    base = ["ask", BROAD, "--index", str(seed_cli), "--all"]
+    answer = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
+    result = runner.invoke(app, [*base, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    first, rest = result.stdout.lstrip("\ufeff").split("\n", 1)
+    assert first.startswith("# koritsu-search export") and f"total: {answer['total']}" in first
+    rows = list(csv.DictReader(io.StringIO(rest, newline="")))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert {int(r["順位"]) for r in rows} == set(range(1, answer["total"] + 1))
+    assert len(rows) == sum(max(1, len(i["citations"])) for i in answer["items"])
+    urls = {u for r in rows for u in r["関連URL"].split()}
+    assert {u for i in answer["items"] for u in i["urls"]} <= urls
+    quotes = {(r["順位"], r["引用"].lstrip("'")) for r in rows}
+    for rank, item in enumerate(answer["items"], 1):
+        for c in item["citations"]:
+            assert (str(rank), c["quote"].lstrip("'")) in quotes
+    assert {r["信頼度区分"] for r in rows} == {"高", "中", "低"}
+    result = runner.invoke(app, [*base, "--format", "jsonl"])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["meta"]["total"] == answer["total"] and lines[0]["meta"]["model_id"] == FakeEmbedder.model_id
+    assert [line["record_id"] for line in lines[1:]] == [i["record_id"] for i in answer["items"]]
+
+
+def test_search_csv_and_jsonl(seed_cli: Path) -> None:
+    result = runner.invoke(app, ["search", BROAD, "--index", str(seed_cli), "--k", "4", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"), newline="")))
+    assert list(rows[0]) == list(HIT_COLUMNS) and [r["順位"] for r in rows] == ["1", "2", "3", "4"]
+    result = runner.invoke(app, ["search", BROAD, "--index", str(seed_cli), "--k", "4", "--format", "jsonl"])
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(hits) == 4 and all("passage_id" in h for h in hits)
+
+
+def test_ministry_implied_by_the_question_is_reported(seed_cli: Path) -> None:
+    result = runner.invoke(app, ["ask", "厚労省の相談支援", "--index", str(seed_cli)])
+    assert result.exit_code == 0, result.output
+    assert "filters from the question: 厚生労働省 (boosted, not filtered)" in result.stderr
+    result = runner.invoke(app, ["ask", "厚労省の相談支援", "--index", str(seed_cli), "--format", "json"])
+    assert result.stderr == "" and json.loads(result.stdout)["implied_ministries"] == ["厚生労働省"]
+
+
+def test_no_confident_match_shows_the_nearest_as_such(seed_cli: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def ask(self: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
+            complete: bool = False) -> Answer:
+        near = AnswerItem(record_id="r", kind="measure", title="施策No.3 近いだけの施策", score=0.1, measure_no=3,
+                          confidence=0.08, band="low")
+        return Answer(question=question, summary="No matching measures or statements.", confident=False, nearest=[near])
+
+    monkeypatch.setattr(Index, "ask", ask)
+    result = runner.invoke(app, ["ask", "zzz", "--index", str(seed_cli)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "該当する施策は見つかりませんでした / No confident match."
+    assert "最も近い項目（該当とは限りません）" in lines[2] and "1. [低 0.08] 施策No.3 近いだけの施策" in result.stdout
+
+
+def test_render_keeps_the_lines_of_a_quote_under_its_marker() -> None:
+    quote = "一行目の**強調**ではない文\n  字下げした二行目\n三行目"
+    c = Citation(passage_id="p", doc_id="d", doc_title="文書", source="d.txt", page=2, field="現状", speaker=None,
+                 quote=quote, highlights=[(0, 3)])
+    item = AnswerItem(record_id="r", kind="measure", title="施策No.1 実態把握", score=1.0, measure_no=1,
+                      ministries=["内閣府"], citations=[c], confidence=0.923, band="high")
+    text = render_answer(Answer(question="q", summary="1 measure from 1 ministry", items=[item], total=1))
+    lines = text.splitlines()
+    start = lines.index("   > 一行目の**強調**ではない文")
+    assert lines[start + 1: start + 4] == ["       字下げした二行目", "     三行目", "     (文書, p.2, 現状)"]
+    assert lines[2] == "1. [高 0.92] 施策No.1 実態把握 — 内閣府"
+    coloured = render_answer(Answer(question="q", summary="s", items=[item], total=3), color=True)
+    assert "   > \x1b[1;33m一行目\x1b[0m" in coloured and "1 of 3 items above the cut; --all for all" in coloured

@@ -262,12 +262,41 @@ def build_index(
     return report
 
 
+def _current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (threads may be running)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _apply_umask(root: Path) -> None:
+    """Give root and everything below it the modes a plain mkdir/open would have given them.
+
+    tempfile.mkdtemp creates the directory owner-only (0700), which the rename into place would
+    otherwise keep: an index must be as readable as any other output of the process.
+    """
+    mask = _current_umask()
+    dir_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(dir_mode if path.is_dir() else file_mode)
+    root.chmod(dir_mode)
+
+
 def write_atomically(index_dir: Path, write: Callable[[Path], None]) -> None:
     """Write into a sibling temporary directory, then swap it into place."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
     try:
         write(tmp)
+        _apply_umask(tmp)
         old = None
         if index_dir.exists():
             old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"

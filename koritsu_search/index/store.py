@@ -87,6 +87,7 @@ class Index:
         self.doc_titles = {d.doc_id: d.title for d in self.documents}
         self._doc_kinds = {d.doc_id: d.kind for d in self.documents}
         self._editions = {d.doc_id: edition_of(d) for d in self.documents}
+        self._sources = {d.doc_id: (d.source, d.pages) for d in self.documents}
         self._measures: dict[str, Measure] | None = None
         self._embedder_source = embedder
         is_instance = is_embedder(embedder)
@@ -127,11 +128,18 @@ class Index:
 
         return search(self, query, k=k, filters=filters, mode=mode, trace=trace)
 
-    def ask(self, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> Answer:
-        """The question's answer: hits grouped per measure or speaker turn, with citations."""
+    def ask(
+        self, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
+        complete: bool = False,
+    ) -> Answer:
+        """The question's answer: items above the relevance cut (the first k, or all when complete)."""
         from ..answer import ask
 
-        return ask(self, question, k=k, filters=filters, mode=mode)
+        return ask(self, question, k=k, filters=filters, mode=mode, complete=complete)
+
+    def warm_up(self) -> None:
+        """Load the model and run one question, so that the first real question is as fast as the next."""
+        self.ask("孤独・孤立対策の相談窓口", k=1)
 
     def record(self, record_id: str) -> Record | None:
         return self.records.get(record_id)
@@ -157,6 +165,10 @@ class Index:
 
     def doc_edition(self, doc_id: str) -> str | None:
         return self._editions.get(doc_id)
+
+    def doc_source(self, doc_id: str) -> tuple[str, int] | None:
+        """The indexed file of a document (its source path as indexed) and its page count."""
+        return self._sources.get(doc_id)
 
     def facets(self) -> dict[str, list[str]]:
         """The values each filter can take, for menus."""

@@ -14,6 +14,7 @@ from ..errors import IngestError
 from ..models import Document, Skipped
 from . import pdf as pdfroute
 from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
+from .locate import locate_lines
 from .lines import decode_text, paginate
 from .textnorm import sanitize_id
 
@@ -90,6 +91,7 @@ def parse_file(
             if not any(line.strip() for _, line in raw):
                 raise IngestError(source, "no text in file (only whitespace)")
             chosen, parsed = _parse_detected(forced, detect_text(text), source, lambda k: k.parse_text(raw, doc_id))
+            locate_lines(text, parsed.records)
     except ParseFailure as exc:
         raise IngestError(source, str(exc)) from exc
     parsed.metadata.update(sidecar)

@@ -1,0 +1,78 @@
+"""The indexed source files, read-only, so that a citation opens its document at the cited page.
+
+Only files the index holds are reachable, and only by document id: a path in a request is
+never joined to the file system. PDFs are sent as they are (the browser's viewer honours
+``#page=N``); text files are shown as numbered lines with an anchor per line (``#L57``), every
+line escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from .ingest.lines import decode_text
+
+if TYPE_CHECKING:
+    from .index.store import Index
+
+ROUTE = "/source"
+
+
+def source_path(index: Index, doc_id: str) -> Path | None:
+    """The file a document was indexed from, if it still exists (relative paths are tried
+    against the working directory, then the folder holding the index folder's parent)."""
+    found = index.doc_source(doc_id)
+    if found is None:
+        return None
+    p = Path(found[0])
+    candidates = [p] if p.is_absolute() else [Path.cwd() / p, index.path.resolve().parent.parent / p]
+    for c in candidates:
+        if c.is_file():
+            return c
+    return None
+
+
+def source_url(doc_id: str, page: int | None = None, line: int | None = None) -> str:
+    """The app-relative link of a document at a PDF page or a text line."""
+    url = f"{ROUTE}/{quote(doc_id, safe='')}"
+    if page is not None:
+        return f"{url}#page={page}"
+    if line is not None:
+        return f"{url}#L{line}"
+    return url
+
+
+def is_pdf(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(1024).lstrip().startswith(b"%PDF")
+
+
+TEXT_CSS = """
+body { font-family: "IPAexGothic", "Noto Sans CJK JP", sans-serif; margin: 0; color: #1a1a1a; background: #fff; }
+header { position: sticky; top: 0; background: #f3f5f8; border-bottom: 1px solid #ccd; padding: 8px 14px; }
+header h1 { font-size: 1rem; margin: 0; }
+header p { font-size: .8rem; margin: 2px 0 0 0; color: #444; }
+ol { margin: 0; padding: 8px 0 40px 0; list-style: none; counter-reset: none; }
+li { display: grid; grid-template-columns: 4.5em 1fr; gap: 10px; padding: 1px 14px; white-space: pre-wrap;
+  overflow-wrap: anywhere; line-height: 1.6; font-size: .9rem; }
+li a { color: #555; text-align: right; text-decoration: none; font-variant-numeric: tabular-nums; }
+li:target { background: #fff3b0; outline: 2px solid #e0b000; }
+"""
+
+
+def render_text_source(path: Path, title: str) -> str:
+    """A text source as an HTML page of numbered, individually addressable, escaped lines."""
+    text = decode_text(path.read_bytes(), str(path))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    rows = "".join(
+        f'<li id="L{n}"><a href="#L{n}">{n}</a><span>{html.escape(line)}</span></li>' for n, line in enumerate(lines, 1)
+    )
+    return (
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{TEXT_CSS}</style></head><body>"
+        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(path.name)}（索引に登録された原文・読み取り専用）</p></header>"
+        f"<ol>{rows}</ol></body></html>"
+    )
