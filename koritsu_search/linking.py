@@ -41,6 +41,8 @@ class MeasureEntry:
     urls: list[str]
     # The same pages as printed on them (footer numbers), where the document has them.
     field_printed_pages: dict[str, list[int]] = field(default_factory=dict)
+    # The line of a text source where the record starts (text files have lines, not pages).
+    line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -139,7 +141,7 @@ def _entry(doc: Document, rec: Record) -> MeasureEntry:
     return MeasureEntry(
         doc_id=doc.doc_id, doc_title=doc.title, doc_kind=doc.kind, edition=edition_of(doc), source=doc.source,
         record_id=rec.record_id, fields=dict(rec.fields), field_pages=dict(rec.field_pages), pages=list(rec.pages),
-        printed_pages=list(rec.printed_pages), urls=list(rec.urls), field_printed_pages=printed,
+        printed_pages=list(rec.printed_pages), urls=list(rec.urls), field_printed_pages=printed, line=rec.line,
     )
 
 

@@ -172,7 +172,9 @@ def render_measure(m: Measure) -> str:
             pages = e.field_pages.get(col) or []
             printed = e.field_printed_pages.get(col) or pages
             where = f"p.{_pages(printed)}" + (f" (PDF p.{_pages(pages)})" if printed != pages else "")
-            lines.append(f"- {col} [{where}]" if pages else f"- {col}")
+            if e.line is not None:  # a text file: its line says where, its one "page" would not
+                where = f"line {e.line}"
+            lines.append(f"- {col} [{where}]" if pages or e.line is not None else f"- {col}")
             for para in text.split("\n"):
                 lines.append(f"    {para}")
     return "\n".join(lines) + "\n"

@@ -132,8 +132,8 @@ def test_control_characters_inside_a_query_are_ignored(seed_index) -> None:
 
 def test_filter_matching_nothing_gives_clean_empty_answer(seed_index) -> None:
     answer = seed_index.ask("孤独", filters=Filters(ministries=["存在しない省"]))
-    assert answer.items == []
-    assert answer.summary.startswith("No matching")
+    assert answer.items == [] and answer.nearest == [] and answer.total == 0
+    assert not answer.confident and answer.summary == "No confident match."
 
 
 def test_english_question_highlights_glossary_terms_but_not_common_words(seed_index) -> None:
