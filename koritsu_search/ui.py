@@ -93,6 +93,17 @@ APP_JS = """
     b.setAttribute('aria-label', ok ? 'コピーしました / Copied' : 'コピーできませんでした / Copy failed');
   });
   window.addEventListener('popstate', () => { window.location.reload(); });
+  // Remember where the reader was on each entry of the history, for the back button.
+  // Not while a reload is still on its way back to the saved place (layout shifts scroll too).
+  window.__ksHold = !!((window.history.state || {}).ksY);
+  let pending = null;
+  window.addEventListener('scroll', () => {
+    if (pending || window.__ksHold) return;
+    pending = setTimeout(() => {
+      pending = null;
+      window.history.replaceState(Object.assign({}, window.history.state || {}, {ksY: window.scrollY}), '');
+    }, 150);
+  }, {passive: true});
   const busy = document.createElement('div');
   busy.id = 'ks-busy'; busy.hidden = true; busy.setAttribute('role', 'status');
   busy.textContent = '検索中… / Searching…';
@@ -123,9 +134,20 @@ BUSY_JS = """
 }
 """
 FOCUS_DETAIL_JS = "() => { setTimeout(() => { const h = document.querySelector('#ks-detail h3'); if (h) h.focus(); }, 80); }"
+# After the page (re)loads a question from its URL: back where the reader was on that entry.
+RESTORE_LOAD_JS = """
+() => { const y = (window.history.state || {}).ksY;
+  if (!y) { window.__ksHold = false; return; }
+  let n = 0;
+  const go = () => {
+    window.scrollTo({top: y, behavior: 'instant'});
+    if (Math.abs(window.scrollY - y) > 2 && n++ < 30) setTimeout(go, 100); else window.__ksHold = false;
+  };
+  setTimeout(go, 50); }
+"""
 RESTORE_JS = """
 () => { setTimeout(() => {
-  window.scrollTo(0, window.__ksScroll || 0);
+  window.scrollTo({top: window.__ksScroll || 0, behavior: 'instant'});
   const id = window.__ksLast;
   if (id) { const b = Array.from(document.querySelectorAll('#ks-cards button.ks-detail-btn')).find(x => x.dataset.record === id);
             if (b) b.focus({preventScroll: true}); }
@@ -303,8 +325,8 @@ def build_app(index: Index) -> gr.Blocks:
         }
         chosen = {k: [v for v in lists[k] if v in known[k]] for k in URL_LISTS}
         controls = (q, show_all, sort, group, chosen["ministry"], chosen["doc"], chosen["section"], chosen["field"], chosen["kind"])
-        if not q:
-            return controls + tuple(gr.skip() for _ in range(14))
+        if not q:  # leave the controls alone: the reader may already be typing
+            return tuple(gr.skip() for _ in range(len(controls) + 14))
         return controls + run_search(*controls, None)
 
     with gr.Blocks(title="孤独・孤立対策 施策検索", analytics_enabled=False, delete_cache=(3600, 7200)) as app:
@@ -378,7 +400,7 @@ def build_app(index: Index) -> gr.Blocks:
         pick.input(lambda rid, a: detail_for(rid, a), [pick, answer_state], [detail]).then(None, None, None, js=FOCUS_DETAIL_JS)
         cards.select(on_card, [answer_state], [pick, detail, tabs]).then(None, None, None, js=FOCUS_DETAIL_JS)
         detail.select(on_detail_click, None, [tabs]).then(None, None, None, js=RESTORE_JS)
-        app.load(on_load, None, [*controls, *outputs], show_progress="hidden")
+        app.load(on_load, None, [*controls, *outputs], show_progress="hidden").then(None, None, None, js=RESTORE_LOAD_JS)
     weakref.finalize(app, shutil.rmtree, export_root, True)
     return app
 

@@ -8,6 +8,7 @@ grouping. Every text is escaped (ui_render.esc / highlight).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ PAGE_SIZE = 20
 SORT_CHOICES = [("関連度順 / Relevance", "relevance"), ("施策No.順 / No.", "no"), ("府省庁順 / Ministry", "ministry")]
 GROUP_CHOICES = [("なし / None", ""), ("府省庁別 / By ministry", "ministry"), ("節別 / By section", "section")]
 NO_MATCH = "該当する施策は見つかりませんでした"
-# Telephone numbers as printed in Japanese documents: 0120-279-338, 03-5253-2111, #9999, #8008.
+# Telephone numbers as printed in Japanese documents: 0120-279-338, 03-5253-2111, #9999, #8008
+# (matched in the NFKC form of the quote, so ＃8103 and ０３－５２５３－２１１１ count too).
 _PHONE = re.compile(r"(?<![\d-])(?:0\d{1,4}-\d{1,4}-\d{3,4}|0120-?\d{3}-?\d{3}|0570-?\d{3}-?\d{3})(?![\d-])|#\d{4}(?!\d)")
 
 
@@ -85,10 +87,10 @@ def band_badge(item: AnswerItem) -> str:
 
 
 def phones(item: AnswerItem) -> list[str]:
-    """Telephone numbers quoted in the item's evidence, in order, once each."""
+    """Telephone numbers quoted in the item's evidence (half-width), in order, once each."""
     found: dict[str, None] = {}
     for c in item.citations:
-        for m in _PHONE.finditer(c.quote):
+        for m in _PHONE.finditer(unicodedata.normalize("NFKC", c.quote)):  # as dialled: ＃8103 -> #8103
             found[m.group(0)] = None
     return list(found)
 

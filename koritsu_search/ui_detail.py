@@ -13,7 +13,7 @@ from .ingest.kinds import record_kind
 from .linking import Measure, MeasureEntry
 from .models import SPEECH, Citation, Record
 from .sources import source_url
-from .ui_render import esc, link, linkify, pages_label, render_message
+from .ui_render import esc, link, linkify, merge_spans, pages_label, render_message
 
 SKIP_COLUMNS = ("施策No.", "施策名", "関連URL", "担当府省庁")
 BACK = '<button type="button" class="ks-back" data-back="1">← 回答に戻る / Back to the answer</button>'
@@ -28,9 +28,7 @@ def mark_cited(text: str, quotes: Sequence[str]) -> str:
         if at >= 0:
             spans.append((at, at + len(q)))
     out, pos = [], 0
-    for s, e in sorted(spans):
-        if s < pos:
-            continue
+    for s, e in merge_spans(spans, len(text)):  # overlapping quotes: one mark over both
         out.append(esc(text[pos:s]))
         out.append(f'<mark class="ks-cited">{esc(text[s:e])}</mark>')
         pos = e
@@ -66,7 +64,7 @@ def _entry(e: MeasureEntry, citations: Sequence[Citation], lines: dict[str, int]
             continue
         quotes = [c.quote for c in citations if c.doc_id == e.doc_id and c.field == col]
         pages = _page_links(e.doc_id, e.field_pages.get(col) or [], e.field_printed_pages.get(col) or [],
-                            lines.get(e.record_id))
+                            lines.get(e.record_id, e.line))
         out.append(_col(col, text, pages, quotes))
     out.append("</div></div>")
     return "".join(out)

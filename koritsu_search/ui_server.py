@@ -48,7 +48,10 @@ def create_server_app(index: Index) -> FastAPI:
 
 
 def port_in_use(host: str, port: int) -> bool:
+    """True when something listens on the port. SO_REUSEADDR as the server itself sets it, so a
+    port left in TIME_WAIT by a server just stopped is free (a restart must not be refused)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

@@ -1,166 +1,70 @@
-"""The web app: HTML rendering units, then the real app driven in headless Chromium."""
+"""The web app served by ui_server, driven in headless Chromium (one server and browser per module).
+
+Rendering units (escaping, links, cards, detail) are in test_ui_render.py.
+"""
 
 from __future__ import annotations
 
 import csv
-import html
+import http.client
 import io
-import os
+import json
 import re
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import FakeEmbedder
+from conftest import CORPUS, FakeEmbedder
 
 from koritsu_search import open_index
-from koritsu_search.models import MEASURE_COLUMNS, Answer, AnswerItem, Citation, Record
-from koritsu_search.ui_render import (
-    CSV_COLUMNS,
-    highlight,
-    link,
-    linkify,
-    ministry_counts,
-    render_card,
-    render_cards,
-    render_chart,
-    render_detail,
-    render_summary,
-    write_csv,
-)
+from koritsu_search.errors import KoritsuError
+from koritsu_search.export import CSV_COLUMNS, CSV_RISKY
+from koritsu_search.listing import BANDS_JA
+from koritsu_search.models import Filters
+from koritsu_search.ui_cards import DEFAULT_SHOWN, PAGE_SIZE
+from koritsu_search.ui_server import choose_port, start_in_thread
 
 EVIL_IMG = "<img src=x onerror=alert(1)>"
 EVIL_SCRIPT = "<script>alert(1)</script>"
 NO10_TITLE = "施策No.10 在留外国人に対する情報提供等"
-FOUR_COLUMNS = list(MEASURE_COLUMNS[2:6])
-
-
-# ---------------------------------------------------------------- rendering units
-
-
-def _marks(rendered: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", rendered)]
-
-
-def _text(rendered: str) -> str:
-    return html.unescape(re.sub(r"</?mark>", "", rendered))
-
-
-def test_highlight_escapes_each_piece_and_marks_the_right_characters() -> None:
-    quote = 'a<b>c&d"e<script>'
-    out = highlight(quote, [(1, 4)])
-    assert out == 'a<mark>&lt;b&gt;</mark>c&amp;d&quot;e&lt;script&gt;'
-    # unsorted, overlapping, out of range and empty spans
-    out = highlight("0123456789", [(7, 20), (2, 4), (3, 5), (6, 6), (-3, 1)])
-    assert _marks(out) == ["0", "234", "789"]
-    assert _text(out) == "0123456789"
-    assert highlight("", [(0, 3)]) == ""
-
-
-def test_highlight_spans_land_on_the_cited_words(seed_index) -> None:
-    answer = seed_index.ask("在留外国人 情報提供")
-    checked = 0
-    for item in answer.items:
-        for c in item.citations:
-            out = highlight(c.quote, c.highlights)
-            assert _text(out) == c.quote
-            expected = [c.quote[s:e] for s, e in sorted(c.highlights)]
-            assert "".join(_marks(out)) == "".join(expected)
-            checked += len(c.highlights)
-    assert checked > 0
-    no10 = next(i for i in answer.items if i.title == NO10_TITLE)
-    assert {"在留外国人", "情報提供"} & set(_marks(render_card(no10, 1)))
-
-
-def test_links_are_http_only_and_open_safely() -> None:
-    a = link('https://example.go.jp/a?b=1&c="x"')
-    assert a.startswith('<a href="https://example.go.jp/a?b=1&amp;c=&quot;x&quot;"')
-    assert 'target="_blank"' in a and 'rel="noopener noreferrer"' in a
-    for bad in ("javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/x", "ftp://x/y"):
-        out = link(bad)
-        assert "<a " not in out and "<b>" not in out
-    out = linkify("ポータル (https://www.moj.go.jp/isa/index.html)。<b>x</b>")
-    assert '>https://www.moj.go.jp/isa/index.html</a>)。&lt;b&gt;x&lt;/b&gt;' in out
-
-
-def _evil_answer() -> Answer:
-    c = Citation("p1", "d", f"文書{EVIL_SCRIPT}", "x.txt", 3, "施策の概要", f"発言者{EVIL_IMG}",
-                 f"前{EVIL_IMG}後", [(0, 1), (1, 4)])
-    item = AnswerItem("d#m1", "measure", f"施策No.1 {EVIL_SCRIPT}", 0.5, 1, EVIL_SCRIPT, None,
-                      [f"省{EVIL_IMG}"], [f"節{EVIL_SCRIPT}"], "javascript:alert(1)",
-                      ["javascript:alert(1)", "https://ok.example/p"], [c, c])
-    return Answer(f"質問{EVIL_SCRIPT}", f"summary{EVIL_IMG}", [item])
-
-
-def test_cards_summary_and_chart_escape_everything() -> None:
-    ans = _evil_answer()
-    for out in (render_cards(ans), render_summary(ans), render_chart(ans)):
-        assert "<script" not in out and "<img" not in out
-    cards = render_cards(ans)
-    assert html.escape(EVIL_IMG, quote=True)[3:] in cards  # the '<' may be inside a <mark>
-    assert "文書&lt;script&gt;" in cards and "p.3" in cards and "施策の概要" in cards
-    assert cards.count('<a href="https://ok.example/p" target="_blank" rel="noopener noreferrer">') == 1
-    assert "質問&lt;script&gt;" in render_summary(ans)
-    assert ministry_counts(ans) == [(f"省{EVIL_IMG}", 1)]
-
-
-def test_detail_shows_the_four_columns_side_by_side_escaped() -> None:
-    fields = {col: f"{col}の本文{EVIL_SCRIPT}" for col in FOUR_COLUMNS}
-    fields["関連URL"] = "サイト (https://www.moj.go.jp/x)"
-    rec = Record("d#m10", "measure", "t", pages=[4, 5], measure_no=10, measure_name="名前<b>",
-                 section=["(1)節"], ministries=["法務省"], fields=fields,
-                 field_pages={FOUR_COLUMNS[0]: [4], FOUR_COLUMNS[3]: [5]}, urls=["https://www.moj.go.jp/x"])
-    out = render_detail(rec, "文書")
-    assert "<script" not in out and "名前&lt;b&gt;" in out
-    assert re.findall(r"<h4>(.*?)</h4>", out) == FOUR_COLUMNS
-    assert "pp.4–5" in out and "法務省" in out and 'href="https://www.moj.go.jp/x"' in out
-    speech = Record("d#s1", "speech", f"発言{EVIL_IMG}", pages=[2], speaker="大臣", organization="外務省")
-    out = render_detail(speech, "議事要旨")
-    assert "<img" not in out and "発言&lt;img" in out and "大臣の発言（外務省）" in out
-
-
-def test_csv_has_bom_header_rows_and_no_formulas(tmp_path: Path, seed_index) -> None:
-    answer = seed_index.ask("在留外国人 情報提供")
-    answer.items[0].citations[0].quote = "=HYPERLINK(\"http://evil\")"
-    path = write_csv(answer, tmp_path)
-    data = path.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert list(rows[0].keys()) == list(CSV_COLUMNS)
-    assert len(rows) == len(answer.items)
-    assert rows[0]["quote"].startswith("'=")
-    no10 = next(r for r in rows if r["title"] == NO10_TITLE)
-    assert no10["measure_no"] == "10" and no10["ministries"] == "法務省" and no10["page"] == "1"
-    assert no10["doc_title"] and no10["url"].startswith("https://www.moj.go.jp/")
-
-
-def test_launch_moves_to_the_next_free_port(monkeypatch, seed_index) -> None:
-    import gradio as gr
-
-    from koritsu_search import ui
-
-    seen: dict[str, object] = {}
-    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: seen.update(kw))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        port = s.getsockname()[1]
-        ui.launch(seed_index, host="127.0.0.1", port=port)
-    assert seen["server_name"] == "127.0.0.1"
-    assert seen["server_port"] != port and int(seen["server_port"]) > port  # type: ignore[arg-type]
-
-
-# ---------------------------------------------------------------- the app in a real browser
+PLAN = "juten_keikaku_R7kaitei_gutaiteki_shisaku"
+STATUS = "r7_kodoku_koritsu_measures_status"
+PLAN_COLUMNS = ["施策の概要", "目標及び達成の期間", "現状", "課題", "今後の取組方針"]
+STATUS_COLUMNS = ["施策の概要", "目標及び達成の期間", "目標の達成状況", "達成状況を踏まえた施策の見直し方針"]
+Q_FOREIGN = "在留外国人 情報提供"  # 9 items in all three bands, 施策No.10 among them
+Q_MANY = "地方公共団体への支援"  # far more than PAGE_SIZE items
+Q_MINISTRIES = "外国人を対象とした施策は？"  # many items from ten ministries
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
 ]
+
+
+# ---------------------------------------------------------------- port choice (no browser)
+
+
+def test_choose_port_names_a_taken_port_and_picks_a_free_one_for_0() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        taken = s.getsockname()[1]
+        with pytest.raises(KoritsuError, match=rf"\b{taken}\b"):
+            choose_port("127.0.0.1", taken)
+    port = choose_port("127.0.0.1", 0)
+    assert 0 < port < 65536
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # really free
+    with pytest.raises(KoritsuError, match="70000"):
+        choose_port("127.0.0.1", 70000)
+
+
+# ---------------------------------------------------------------- fixtures and helpers
 
 
 class SlowIndex:
@@ -188,31 +92,11 @@ class SlowIndex:
                 self.active -= 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(index) -> Iterator[str]:
-    from koritsu_search.ui import build_app
-
-    app = build_app(index).queue()
-    port = _free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        app.close()
-
-
 @pytest.fixture(scope="module")
 def browser():
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
-        msg = "Chromium is not installed (scripts/install.sh --test installs it)"
-        pytest.fail(msg) if os.environ.get("CI") else pytest.skip(msg)
+        pytest.skip("Chromium is not installed (scripts/install.sh --test installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -227,146 +111,540 @@ def slow_index(seed_index_dir: Path) -> SlowIndex:
 
 
 @pytest.fixture(scope="module")
-def app_url(slow_index: SlowIndex) -> Iterator[str]:
-    with serve(slow_index) as url:
-        yield url
+def lib(slow_index: SlowIndex):
+    """The library behind the app (same index files), for comparing the page with ask()."""
+    return slow_index._index
 
 
-def _page(browser, url: str, external: list[str] | None = None):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = ctx.new_page()
-    page.set_default_timeout(20_000)
-    if external is not None:
-        page.on("request", lambda r: None if r.url.startswith(url) or r.url.startswith("data:") else external.append(r.url))
-    page.goto(url)
+@pytest.fixture(scope="module")
+def server(slow_index: SlowIndex) -> Iterator[str]:
+    srv = start_in_thread(slow_index, port=0)
+    try:
+        slow_index.ask(Q_FOREIGN, complete=True)  # warm up the segmenter before the first page
+        yield srv.url
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def open_page(browser, server: str) -> Iterator[Callable]:
+    """Opens pages of the app (own context each); afterwards no page may have left the server."""
+    contexts = []
+    external: list[str] = []
+
+    def opener(path: str = "/", width: int = 1400, height: int = 1000, **ctx_kw):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True, **ctx_kw)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(20_000)
+        page.on("request", lambda r: None if _local(r.url, server) else external.append(r.url))
+        page.goto(server + path)
+        _ready(page)
+        return page
+
+    yield opener
+    for ctx in contexts:
+        ctx.close()
+    assert external == [], f"the page tried to reach the network: {external}"
+
+
+def _local(url: str, origin: str) -> bool:
+    return url.startswith(origin + "/") or url == origin or url.startswith(("data:", "blob:", "about:"))
+
+
+def _ready(page) -> None:
+    """The app is mounted and its page script ran (it adds #ks-busy)."""
     page.locator("#ks-question textarea").wait_for()
-    return ctx, page
+    page.locator("#ks-busy").wait_for(state="attached")
 
 
-def _ask(page, question: str) -> None:
+def _ask(page, question: str, wait: bool = True) -> None:
     box = page.locator("#ks-question textarea")
     box.fill(question)
     box.press("Enter")
+    if wait:
+        _wait_answer(page, question)
 
 
-def _card_titles(page) -> list[str]:
+def _wait_answer(page, question: str) -> None:
+    """Until the summary names this question and the busy note is gone."""
+    page.locator("#ks-summary .ks-asked", has_text=question).wait_for()
+    page.locator("#ks-busy").wait_for(state="hidden")
+
+
+def _titles(page) -> list[str]:
     return page.locator("#ks-cards .ks-card .ks-title").all_inner_texts()
 
 
-def test_end_to_end_question_filter_detail_csv(browser, app_url: str, seed_index, tmp_path: Path) -> None:
-    external: list[str] = []
-    ctx, page = _page(browser, app_url, external)
+def _records(page) -> list[str]:
+    return [r for r in page.locator("#ks-cards .ks-card").evaluate_all("els => els.map(e => e.dataset.record)")]
+
+
+def _card(page, title: str):
+    return page.locator("#ks-cards .ks-card", has=page.locator(".ks-title", has_text=title))
+
+
+# ---------------------------------------------------------------- results, bands, all items
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(1366, 900), (400, 800)], ids=["desktop", "phone"])
+def test_first_result_is_visible_without_scrolling(open_page, size) -> None:
+    page = open_page(width=size[0], height=size[1])
+    _ask(page, Q_FOREIGN)
+    title = page.locator("#ks-cards .ks-card .ks-title").first
+    title.wait_for()
+    page.wait_for_timeout(300)  # let the folding accordions settle
+    box = title.bounding_box()
+    assert box is not None
+    assert page.evaluate("window.scrollY") == 0
+    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert box["x"] + box["width"] <= size[0] and box["y"] + box["height"] <= size[1], (box, size)
+
+
+@pytest.mark.slow
+def test_cards_show_the_confidence_bands_of_the_library(open_page, lib) -> None:
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    answer = lib.ask(Q_FOREIGN, complete=True)
+    expected = [f"関連度 {BANDS_JA[it.band]}" for it in answer.items[:DEFAULT_SHOWN]]
+    assert len(set(expected)) == 3, "precondition: the question has items in all three bands"
+    cards = page.locator("#ks-cards .ks-card")
+    bands = [cards.nth(i).locator(".ks-band").inner_text() for i in range(cards.count())]
+    assert bands[0] == f"関連度 {BANDS_JA[answer.items[0].band]}"
+    assert bands == expected
+    assert _titles(page) == [it.title for it in answer.items[:DEFAULT_SHOWN]]
+    classes = cards.nth(0).locator(".ks-band").get_attribute("class")
+    assert f"ks-band-{answer.items[0].band}" in classes
+
+
+@pytest.mark.slow
+def test_show_all_pages_through_every_item(open_page, lib) -> None:
+    answer = lib.ask(Q_MANY, complete=True)
+    total = len(answer.items)
+    assert total > 2 * PAGE_SIZE, "precondition: several pages"
+    pages = -(-total // PAGE_SIZE)
+    page = open_page()
+    _ask(page, Q_MANY)
+    assert len(_titles(page)) == DEFAULT_SHOWN
+    assert f"上位{DEFAULT_SHOWN}件を表示中（全{total}件）" in page.locator("#ks-summary").inner_text()
+    assert page.locator("#ks-pager").is_hidden()
+
+    page.locator("#ks-all input[type=checkbox]").check()
+    page.locator("#ks-summary .ks-shown", has_text=f"全{total}件を表示中（1/{pages}ページ）").wait_for()
+    page.locator("#ks-pager").wait_for()
+    seen = _records(page)
+    assert len(seen) == PAGE_SIZE
+    for n in range(2, pages + 1):
+        page.locator("#ks-pager label", has_text=re.compile(rf"^\s*{n}\s*$")).click()
+        page.locator("#ks-summary .ks-shown", has_text=f"（{n}/{pages}ページ）").wait_for()
+        seen += _records(page)
+    assert len(seen) == total
+    assert seen == [it.record_id for it in answer.items]
+    assert "all=1" in page.url
+
+    page.locator("#ks-all input[type=checkbox]").uncheck()
+    page.locator("#ks-summary .ks-shown", has_text=f"上位{DEFAULT_SHOWN}件").wait_for()
+    assert len(_titles(page)) == DEFAULT_SHOWN and page.locator("#ks-pager").is_hidden()
+
+
+def _download(page, elem: str) -> bytes:
+    with page.expect_download() as dl:
+        page.locator(elem).click()
+    return Path(dl.value.path()).read_bytes()
+
+
+@pytest.mark.slow
+def test_exports_hold_every_item_url_and_quote(open_page, lib) -> None:
+    answer = lib.ask(Q_MANY, complete=True)
+    page = open_page()
+    _ask(page, Q_MANY)
+    assert len(_titles(page)) == DEFAULT_SHOWN < len(answer.items)
+
+    data = _download(page, "#ks-csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    first, rest = text.split("\r\n", 1)
+    assert first.startswith("#") and Q_MANY in first
+    rows = list(csv.reader(io.StringIO(rest)))
+    header, body = rows[0], rows[1:]
+    assert header == list(CSV_COLUMNS) and "関連URL" in header and "引用" in header
+    assert len(body) == sum(max(1, len(it.citations)) for it in answer.items)
+    col = {name: n for n, name in enumerate(header)}
+    urls = {u for r in body for u in r[col["関連URL"]].split()}
+    quotes = {r[col["引用"]] for r in body}
+    for it in answer.items:
+        for u in it.urls + ([it.url] if it.url else []):
+            assert u in urls, (it.title, u)
+        for c in it.citations:
+            assert ("'" + c.quote if c.quote.startswith(CSV_RISKY) else c.quote) in quotes, (it.title, c.quote[:30])
+
+    lines = _download(page, "#ks-jsonl").decode("utf-8").splitlines()
+    meta = json.loads(lines[0])["meta"]
+    assert meta["query"] == Q_MANY and meta["total"] == len(answer.items) and meta["complete"] is True
+    items = [json.loads(line) for line in lines[1:]]
+    assert [i["record_id"] for i in items] == [it.record_id for it in answer.items]
+    assert [i["rank"] for i in items] == list(range(1, len(answer.items) + 1))
+
+
+# ---------------------------------------------------------------- detail, citations, copy
+
+
+@pytest.mark.slow
+def test_details_show_plan_and_status_and_back_restores_the_place(open_page, lib) -> None:
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    card = _card(page, NO10_TITLE)
+    btn = card.locator(".ks-detail-btn")
+    btn.scroll_into_view_if_needed()
+    page.evaluate("() => window.scrollBy(0, 300)")
+    assert btn.is_visible()
+    y = page.evaluate("window.scrollY")
+    assert y > 0
+    btn.click()
+    assert page.evaluate("window.scrollY") == y
+
+    detail = page.locator("#ks-detail")
+    detail.locator("h3", has_text=NO10_TITLE).wait_for()
+    page.wait_for_function("() => document.activeElement === document.querySelector('#ks-detail h3')")
+    sides = detail.locator(".ks-side")
+    assert sides.count() == 2
+    titles = sides.locator("h4.ks-doc").all_inner_texts()
+    assert lib.doc_titles[PLAN] in titles[0] and lib.doc_titles[STATUS] in titles[1]
+    assert sides.nth(0).locator(".ks-col h4").all_inner_texts() == PLAN_COLUMNS
+    assert sides.nth(1).locator(".ks-col h4").all_inner_texts() == STATUS_COLUMNS
+    plan = lib.record(f"{PLAN}#m10")
+    status = lib.record(f"{STATUS}#m10")
+    body = detail.inner_text()
+    assert plan.fields["現状"][:20] in body and status.fields["目標の達成状況"][:20] in body
+    plan_links = sides.nth(0).locator("a.ks-src").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    status_links = sides.nth(1).locator("a.ks-src").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert plan_links and all(re.fullmatch(rf"/source/{PLAN}#page=\d+", h) for h in plan_links), plan_links
+    assert f"/source/{PLAN}#page={plan.pages[0]}" in plan_links
+    assert status_links and set(status_links) == {f"/source/{STATUS}#L{status.line}"}
+    assert detail.locator("mark.ks-cited").count() > 0  # the quotes the card cited
+
+    page.evaluate("() => window.scrollTo(0, 0)")  # the reader scrolls back up to the back button
+    detail.locator(".ks-back").click()
+    page.locator("#ks-cards .ks-card").first.wait_for()
+    page.wait_for_function(f"() => Math.abs(window.scrollY - {y}) <= 2", timeout=5000)
+    page.wait_for_function(
+        "(id) => { const a = document.activeElement;"
+        " return a && a.classList.contains('ks-detail-btn') && a.dataset.record === id; }",
+        arg=status.record_id, timeout=5000,
+    )
+
+
+@pytest.mark.slow
+def test_citation_links_open_the_cited_page_or_line(open_page, lib, server: str) -> None:
+    answer = lib.ask(Q_FOREIGN, complete=True)
+    item = next(it for it in answer.items if it.title == NO10_TITLE)
+    pdf_cite = next(c for c in item.citations if c.page is not None and c.line is None)
+    txt_cite = next(c for c in item.citations if c.line is not None)
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    hrefs = _card(page, NO10_TITLE).locator("a.ks-src").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    pdf_href = f"/source/{pdf_cite.doc_id}#page={pdf_cite.page}"
+    txt_href = f"/source/{txt_cite.doc_id}#L{txt_cite.line}"
+    assert pdf_href in hrefs and txt_href in hrefs, hrefs
+
+    r = page.request.get(server + pdf_href)
+    assert r.status == 200 and r.headers["content-type"].startswith("application/pdf")
+    body = r.body()
+    assert body.startswith(b"%PDF") and body == (CORPUS / f"{pdf_cite.doc_id}.pdf").read_bytes()
+
+    r = page.request.get(server + txt_href)
+    assert r.status == 200 and r.headers["content-type"].startswith("text/html")
+    src = page.context.new_page()
+    src.goto(server + txt_href)
+    record = lib.record(f"{txt_cite.doc_id}#m10")
+    first_line = record.text.split("\n", 1)[0]
+    assert first_line in src.locator(f"#L{txt_cite.line}").inner_text()
+    assert src.evaluate("location.hash") == f"#L{txt_cite.line}"
+    src.close()
+
+    corpus_file = (CORPUS / f"{pdf_cite.doc_id}.pdf").resolve()
+    for path in (
+        "/source/../../etc/passwd", "/source/%2e%2e%2fetc%2fpasswd", "/source/..%2F..%2Fetc%2Fpasswd",
+        "/source/nonexistent", "/gradio_api/file=/etc/passwd", f"/gradio_api/file={corpus_file}",
+        f"/gradio_api/file={quote(str(corpus_file))}", "/file=/etc/passwd",
+    ):
+        r = page.request.get(server + path)
+        assert r.status in (403, 404), (path, r.status)
+        assert b"root:" not in r.body() and not r.body().startswith(b"%PDF")
+    # the same paths sent as they are (an HTTP client would normalize the dots)
+    host, port = urlsplit(server).hostname, urlsplit(server).port
+    for path in ("/source/../../etc/passwd", "/source/..%2f..%2fetc%2fpasswd", f"/source/..%2f..{corpus_file}"):
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        assert resp.status in (403, 404), (path, resp.status)
+        assert b"root:" not in data and not data.startswith(b"%PDF")
+
+
+@pytest.mark.slow
+def test_copy_buttons_put_the_exact_text_on_the_clipboard(open_page, lib) -> None:
+    page = open_page(permissions=["clipboard-read", "clipboard-write"])
+    _ask(page, Q_FOREIGN)
+    item = next(it for it in lib.ask(Q_FOREIGN, complete=True).items if it.title == NO10_TITLE)
+    card = _card(page, NO10_TITLE)
+    button = card.locator(".ks-links .ks-copy").first
+    assert button.get_attribute("data-copy") == item.urls[0]
+    button.click()
+    page.wait_for_function("() => document.querySelector('.ks-copy.ks-done') !== null")
+    assert page.evaluate("() => navigator.clipboard.readText()") == item.urls[0]
+
+    cite = card.locator(".ks-cite .ks-copy").first
+    cite.click()
+    c = item.citations[0]
+    expected = page.evaluate("() => navigator.clipboard.readText()")
+    assert expected == cite.get_attribute("data-copy")
+    assert expected.startswith(item.title + "\n") and expected.endswith(f"「{c.quote}」")
+
+
+CONTRAST_JS = """
+(sels) => {
+  const parse = (s) => { const m = s.match(/rgba?\\(([^)]+)\\)/); if (!m) throw new Error('colour ' + s);
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, under) => { const a = top[3];
+    return [0, 1, 2].map(i => top[i] * a + under[i] * (1 - a)).concat([1]); };
+  const background = (el) => { const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let bg = [255, 255, 255, 1];
+    for (const l of layers.reverse()) bg = over(l, bg);
+    return bg; };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const out = [];
+  for (const sel of sels) {
+    for (const el of document.querySelectorAll(sel)) {
+      if (!el.checkVisibility() || !el.textContent.trim()) continue;
+      const bg = background(el);
+      const fg = over(parse(getComputedStyle(el).color), bg);
+      const [a, b] = [lum(fg), lum(bg)];
+      out.push([sel, el.textContent.trim().slice(0, 30), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]);
+    }
+  }
+  return out;
+}
+"""
+CONTRAST_SELECTORS = [
+    "#ks-cards .ks-card:first-child .ks-title", "#ks-cards .ks-card:first-child .ks-rank",
+    "#ks-cards .ks-card:first-child .ks-section", "#ks-cards .ks-card:first-child .ks-cite",
+    "#ks-cards .ks-card:first-child .ks-band", "#ks-cards .ks-card:first-child .ks-ministry",
+    "#ks-cards .ks-card:first-child .ks-kind", "#ks-cards .ks-card:first-child a.ks-src",
+    "#ks-summary .ks-asked", "#ks-summary .ks-shown",
+]
+
+
+@pytest.mark.slow
+def test_card_and_summary_text_has_enough_contrast(open_page) -> None:
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    measured = page.evaluate(CONTRAST_JS, CONTRAST_SELECTORS)
+    found = {sel for sel, _, _ in measured}
+    assert found == set(CONTRAST_SELECTORS), set(CONTRAST_SELECTORS) - found
+    low = [(sel, text, round(ratio, 2)) for sel, text, ratio in measured if ratio < 4.5]
+    assert low == [], low
+
+
+# ---------------------------------------------------------------- URL, submits, filters, examples
+
+
+@pytest.mark.slow
+def test_the_question_lives_in_the_url(open_page, lib, server: str) -> None:
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    page.wait_for_function("(q) => new URLSearchParams(location.search).get('q') === q", arg=Q_FOREIGN)
+    assert parse_qs(urlsplit(page.url).query)["q"] == [Q_FOREIGN]
+
+    page = open_page("/?q=" + quote("フードドライブ") + "&ministry=" + quote("環境省"))
+    _wait_answer(page, "フードドライブ")
+    expected = lib.ask("フードドライブ", complete=True, filters=Filters(ministries=["環境省"]))
+    assert _titles(page) == [it.title for it in expected.items[:DEFAULT_SHOWN]]
+    assert page.locator("#ks-question textarea").input_value() == "フードドライブ"
+    page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
+    assert "環境省" in page.locator("#ks-f-ministry").inner_text()
+    # the filter really applies: a question with many ministries, filtered by the URL to one
+    page2 = open_page("/?q=" + quote(Q_MINISTRIES) + "&ministry=" + quote("法務省"))
+    _wait_answer(page2, Q_MINISTRIES)
+    cards = page2.locator("#ks-cards .ks-card")
+    assert cards.count() > 0
+    for i in range(cards.count()):
+        assert "法務省" in cards.nth(i).locator(".ks-ministry").all_inner_texts()
+    filtered = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["法務省"]))
+    assert f"（全{len(filtered.items)}件）" in page2.locator("#ks-summary").inner_text()
+
+    # a second question, then the browser's back button: the first question's answer again
+    _ask(page, "認知症カフェ")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === '認知症カフェ'")
+    page.go_back()
+    _ready(page)
+    _wait_answer(page, "フードドライブ")
+    assert _titles(page) == [it.title for it in expected.items[:DEFAULT_SHOWN]]
+    assert page.locator("#ks-question textarea").input_value() == "フードドライブ"
+
+    # ... scrolled to where the reader left it, with 「すべて表示」 as it was
+    long = open_page("/?q=" + quote(Q_MANY) + "&all=1")
+    _wait_answer(long, Q_MANY)
+    long.wait_for_function("() => document.documentElement.scrollHeight > window.innerHeight + 600")
+    assert long.evaluate("() => { window.scrollTo({top: 500, behavior: 'instant'}); return window.scrollY; }") == 500
+    long.wait_for_timeout(400)  # the place is saved with the history entry
+    _ask(long, "認知症カフェ")
+    long.wait_for_function("() => new URLSearchParams(location.search).get('q') === '認知症カフェ'")
+    long.go_back()
+    _ready(long)
+    _wait_answer(long, Q_MANY)
+    assert long.locator("#ks-all input").is_checked()
+    long.wait_for_function("() => Math.abs(window.scrollY - 500) <= 2")
+
+
+@pytest.mark.slow
+def test_a_question_typed_while_the_page_loads_is_kept(browser, server: str, lib) -> None:
+    """The page's load event (reading ?q=) must not wipe what the reader already typed."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
-        # errors show as a message, never a traceback
-        page.locator("#ks-ask").click()
-        page.locator("#ks-status .ks-error").wait_for()
-        assert "質問を入力してください" in page.locator("#ks-status").inner_text()
-        _ask(page, "あ" * 2100)
-        page.locator("#ks-status .ks-error", has_text="長すぎます").wait_for()
-        assert "Traceback" not in page.content()
-
-        t0 = time.perf_counter()
-        _ask(page, "在留外国人 情報提供")
-        card = page.locator(".ks-card", has=page.locator(".ks-title", has_text=NO10_TITLE))
-        card.wait_for()
-        answer_s = time.perf_counter() - t0
-        assert answer_s < 5, f"answer took {answer_s:.1f} s"
-        assert "法務省" in card.locator(".ks-ministry").all_inner_texts()
-        doc_title = seed_index.doc_titles["r7_kodoku_koritsu_measures_status"]
-        cite = card.locator(".ks-cite").first.inner_text()
-        assert doc_title in cite and "p.1" in cite
-        assert card.locator(".ks-quote mark").count() > 0
-        a = card.locator(".ks-links a").first
-        assert a.get_attribute("href") == "https://www.moj.go.jp/isa/support/portal/index.html"
-        assert a.get_attribute("target") == "_blank" and a.get_attribute("rel") == "noopener noreferrer"
-        assert "法務省" in page.locator("#ks-chart").inner_text()
-        page.screenshot(path=str(tmp_path / "ui_answer.png"), full_page=True)
-
-        # CSV of the answer list
-        with page.expect_download() as dl:
-            page.locator("#ks-csv").click()
-        data = Path(dl.value.path()).read_bytes()
-        assert data.startswith(b"\xef\xbb\xbf")
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        assert rows[0] == list(CSV_COLUMNS)
-        no10 = next(r for r in rows[1:] if r[2] == NO10_TITLE)
-        assert no10[1] == "measure" and no10[3] == "10" and no10[6] == "法務省"
-        assert no10[8] == doc_title and no10[9] == "1" and no10[11]
-        assert len(rows) - 1 == len(_card_titles(page))
-
-        # measure detail: from the card's button, then from the dropdown
-        card.locator(".ks-detail-btn").click()
-        detail = page.locator("#ks-detail")
-        detail.locator("h3", has_text=NO10_TITLE).wait_for()
-        # The plan's commitment (five headed fields) beside the status report's four columns.
-        plan_fields = ["施策の概要", "目標及び達成の期間", "現状", "課題", "今後の取組方針"]
-        assert detail.locator(".ks-col h4").all_inner_texts() == plan_fields + FOUR_COLUMNS
-        docs = detail.locator("h4.ks-doc").all_inner_texts()
-        assert len(docs) == 2 and "具体的施策" in docs[0] and "令和7年度 実施状況" in docs[1]
-        rec = seed_index.record("r7_kodoku_koritsu_measures_status#m10")
-        plan = seed_index.record("juten_keikaku_R7kaitei_gutaiteki_shisaku#m10")
-        body = detail.inner_text()
-        for col in FOUR_COLUMNS:
-            assert rec.fields[col][:20] in body
-        assert plan.fields["現状"][:20] in body and "p.42" in body  # the plan's printed page
-        assert "法務省" in body and "p.1" in body
-        page.screenshot(path=str(tmp_path / "ui_detail.png"), full_page=True)
-        other = _card_titles(page)[1]
-        page.locator("#ks-pick input").click()
-        page.locator("[role=option]", has_text=other).first.click()
-        detail.locator("h3", has_text=other).wait_for()
-
-        # ministry filter: re-asks, and only 厚生労働省 measures remain
-        page.get_by_role("tab", name="回答 / Answer").click()
-        box = page.locator("#ks-f-ministry input")
-        box.click()
-        box.fill("厚生労働省")
-        page.locator("[role=option]", has_text="厚生労働省").first.click()
-        page.keyboard.press("Escape")
-        page.wait_for_function(
-            f"""() => {{ const t = [...document.querySelectorAll('#ks-cards .ks-title')].map(e => e.textContent);
-                 return t.length > 0 && !t.includes({NO10_TITLE!r}); }}"""
-        )
-        cards = page.locator("#ks-cards .ks-card")
-        assert cards.count() > 0
-        for i in range(cards.count()):
-            ministries = cards.nth(i).locator(".ks-ministry").all_inner_texts()
-            assert "厚生労働省" in ministries, (cards.nth(i).locator(".ks-title").inner_text(), ministries)
-        page.screenshot(path=str(tmp_path / "ui_filtered.png"), full_page=True)
-
-        # an example question runs at once (the 厚生労働省 filter still applies); the examples
-        # fold away after a search to make room for the answer and open again with one click
-        page.get_by_text("質問の例 / Example questions").click()
-        page.locator("button", has_text="認知症カフェ").first.click()
-        page.locator(".ks-title", has_text="認知症カフェの普及・促進").wait_for()
-        assert page.locator("#ks-question textarea").input_value() == "認知症カフェ"
-        assert external == [], f"the page tried to reach the network: {external}"
-        print(f"\nscreenshots: {tmp_path}/ui_answer.png ui_detail.png ui_filtered.png; answer in {answer_s:.2f} s")
+        page = ctx.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(server + "/")
+        box = page.locator("#ks-question textarea")
+        box.fill("認知症カフェ")  # at once, before the app has finished loading
+        box.press("Enter")
+        _wait_answer(page, "認知症カフェ")
+        page.wait_for_timeout(500)
+        assert box.input_value() == "認知症カフェ"
+        page.wait_for_function("() => new URLSearchParams(location.search).get('q') === '認知症カフェ'")
     finally:
         ctx.close()
 
 
-def test_two_browsers_asking_at_once_get_their_own_answers(browser, app_url: str, slow_index: SlowIndex) -> None:
-    ctx1, p1 = _page(browser, app_url)
-    ctx2, p2 = _page(browser, app_url)
+@pytest.mark.slow
+def test_a_second_submit_while_busy_is_not_lost(open_page, lib, slow_index: SlowIndex) -> None:
+    page = open_page()
+    slow_index.delay = 1.5
+    try:
+        _ask(page, Q_FOREIGN, wait=False)
+        _ask(page, "認知症カフェ", wait=False)
+        page.locator("#ks-summary .ks-asked", has_text="認知症カフェ").wait_for()
+        page.wait_for_timeout(2000)  # nothing else arrives afterwards
+    finally:
+        slow_index.delay = 0.0
+    assert "認知症カフェ" in page.locator("#ks-summary .ks-asked").inner_text()
+    assert _titles(page) == [it.title for it in lib.ask("認知症カフェ", complete=True).items[:DEFAULT_SHOWN]]
+    assert page.locator("#ks-question textarea").input_value() == "認知症カフェ"
+    assert parse_qs(urlsplit(page.url).query)["q"] == ["認知症カフェ"]
+
+
+@pytest.mark.slow
+def test_an_empty_submit_keeps_the_results(open_page) -> None:
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    before = page.locator("#ks-cards").inner_html()
+    box = page.locator("#ks-question textarea")
+    box.fill("")
+    box.press("Enter")
+    page.locator("#ks-status", has_text="質問を入力してください").wait_for()
+    assert page.locator("#ks-cards").inner_html() == before
+    assert Q_FOREIGN in page.locator("#ks-summary").inner_text()
+    # the same with the button, after a new answer cleared the message
+    _ask(page, "認知症カフェ")
+    assert page.locator("#ks-status").inner_text().strip() == ""
+    before = page.locator("#ks-cards").inner_html()
+    box.fill("   ")
+    page.locator("#ks-ask").click()
+    page.locator("#ks-status", has_text="質問を入力してください").wait_for()
+    page.wait_for_timeout(300)
+    assert page.locator("#ks-cards").inner_html() == before
+    assert "認知症カフェ" in page.locator("#ks-summary").inner_text()
+
+
+@pytest.mark.slow
+def test_filter_re_asks_and_examples_run(open_page, lib) -> None:
+    page = open_page()
+    _ask(page, Q_MINISTRIES)
+    total = len(lib.ask(Q_MINISTRIES, complete=True).items)
+    assert page.locator("#ks-f-ministry").is_hidden()  # folded away after a search
+    page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
+    box = page.locator("#ks-f-ministry input")
+    box.click()
+    box.fill("厚生労働省")
+    page.locator("[role=option]", has_text="厚生労働省").first.click()
+    page.keyboard.press("Escape")
+    filtered = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["厚生労働省"]))
+    assert 0 < len(filtered.items) < total
+    page.locator("#ks-summary .ks-shown", has_text=f"全{len(filtered.items)}件").wait_for()
+    assert _titles(page) == [it.title for it in filtered.items[:DEFAULT_SHOWN]]
+    cards = page.locator("#ks-cards .ks-card")
+    for i in range(cards.count()):
+        assert "厚生労働省" in cards.nth(i).locator(".ks-ministry").all_inner_texts()
+    assert parse_qs(urlsplit(page.url).query)["ministry"] == ["厚生労働省"]
+
+    page = open_page()
+    page.locator("#ks-examples button", has_text="認知症カフェ").first.click()
+    _wait_answer(page, "認知症カフェ")
+    page.locator(".ks-title", has_text="認知症カフェの普及・促進").wait_for()
+    assert page.locator("#ks-question textarea").input_value() == "認知症カフェ"
+    # examples fold away after a search and open again with one click
+    page.locator("#ks-examples").get_by_text("質問の例 / Example questions").click()
+    page.locator("#ks-examples button", has_text="フードドライブ").first.click()
+    _wait_answer(page, "フードドライブ")
+    assert page.locator("#ks-question textarea").input_value() == "フードドライブ"
+
+
+@pytest.mark.slow
+def test_two_browsers_asking_at_once_get_their_own_answers(open_page, slow_index: SlowIndex) -> None:
+    p1 = open_page()
+    p2 = open_page()
     slow_index.delay = 1.0
     slow_index.max_active = 0
     try:
-        _ask(p1, "在留外国人 情報提供")
-        _ask(p2, "認知症カフェ")
-        p1.locator(".ks-title", has_text=NO10_TITLE).wait_for()
-        p2.locator(".ks-title", has_text="認知症カフェの普及・促進").wait_for()
-        assert slow_index.max_active == 2, "the two questions were not answered at the same time"
-        assert "在留外国人 情報提供" in p1.locator("#ks-status").inner_text()
-        assert "認知症カフェ" in p2.locator("#ks-status").inner_text()
-        assert "認知症カフェの普及・促進" not in " ".join(_card_titles(p1))
-        assert NO10_TITLE not in _card_titles(p2)
+        _ask(p1, Q_FOREIGN, wait=False)
+        _ask(p2, "認知症カフェ", wait=False)
+        _wait_answer(p1, Q_FOREIGN)
+        _wait_answer(p2, "認知症カフェ")
     finally:
         slow_index.delay = 0.0
-        ctx1.close()
-        ctx2.close()
+    assert slow_index.max_active == 2, "the two questions were not answered at the same time"
+    assert "認知症カフェ" not in p1.locator("#ks-summary").inner_text()
+    assert Q_FOREIGN not in p2.locator("#ks-summary").inner_text()
+    assert NO10_TITLE in _titles(p1) and NO10_TITLE not in _titles(p2)
+    assert "施策No.72 認知症カフェの普及・促進" in _titles(p2)
 
 
+@pytest.mark.slow
+def test_no_request_leaves_the_server(browser, server: str) -> None:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    seen: list[str] = []
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(20_000)
+        page.on("request", lambda r: seen.append(r.url))
+        page.goto(server + "/")
+        _ready(page)
+        _ask(page, Q_FOREIGN)
+        _card(page, NO10_TITLE).locator(".ks-detail-btn").click()
+        page.locator("#ks-detail h3", has_text=NO10_TITLE).wait_for()
+        page.get_by_role("tab", name="一覧 / List").click()
+        page.locator("#ks-table", has_text=NO10_TITLE).first.wait_for()
+        page.wait_for_timeout(500)
+    finally:
+        ctx.close()
+    assert seen and any(u.startswith(server) for u in seen)
+    assert [u for u in seen if not _local(u, server)] == []
+
+
+# ---------------------------------------------------------------- markup in documents and queries
+
+
+@pytest.mark.slow
 def test_markup_in_documents_and_queries_shows_as_text(browser, tmp_path: Path) -> None:
     from koritsu_search.index.build import build_index
 
@@ -383,32 +661,43 @@ def test_markup_in_documents_and_queries_shows_as_text(browser, tmp_path: Path) 
     index = open_index(tmp_path / "index", embedder=FakeEmbedder())
     assert any(EVIL_IMG in p.text for p in index.passages), "precondition: a passage holds the literal markup"
 
-    with serve(index) as url:
-        ctx, page = _page(browser, url)
-        dialogs: list[str] = []
+    srv = start_in_thread(index, port=0)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    dialogs: list[str] = []
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(20_000)
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        try:
-            _ask(page, "居場所づくりの注意書き")
-            page.locator(".ks-card").first.wait_for()
-            cards = page.locator("#ks-cards")
-            cards.get_by_text(EVIL_IMG).first.wait_for()
-            assert "alert(2)" in cards.inner_text()
-            quoted = page.locator(".ks-card", has=page.locator(".ks-quote", has_text=EVIL_IMG)).first
-            assert "alert(2)" in quoted.inner_text()
-            quoted.locator(".ks-detail-btn").click()
-            page.locator("#ks-detail .ks-fulltext", has_text="alert(2)").wait_for()
-            assert EVIL_IMG in page.locator("#ks-detail .ks-fulltext").inner_text()
-            assert EVIL_IMG in page.locator("#ks-detail h3").inner_text()  # the document title
-            page.get_by_role("tab", name="一覧 / List").click()
-            page.locator("#ks-table", has_text=EVIL_IMG).first.wait_for()
-            assert page.locator("img[src='x']").count() == 0
+        page.goto(srv.url + "/")
+        _ready(page)
+        _ask(page, "居場所づくりの注意書き")
+        cards = page.locator("#ks-cards")
+        cards.get_by_text(EVIL_IMG).first.wait_for()
+        assert "alert(2)" in cards.inner_text()
+        quoted = page.locator(".ks-card", has=page.locator(".ks-quote", has_text=EVIL_IMG)).first
+        assert "alert(2)" in quoted.inner_text()
+        quoted.locator(".ks-detail-btn").click()
+        page.locator("#ks-detail .ks-fulltext", has_text="alert(2)").wait_for()
+        assert EVIL_IMG in page.locator("#ks-detail .ks-fulltext").inner_text()
+        assert EVIL_IMG in page.locator("#ks-detail h3").inner_text()  # the document title
+        page.get_by_role("tab", name="一覧 / List").click()
+        page.locator("#ks-table", has_text=EVIL_IMG).first.wait_for()
+        assert page.locator("img[src='x']").count() == 0
 
-            _ask(page, f"{EVIL_SCRIPT} {EVIL_IMG} 居場所")
-            page.locator("#ks-status", has_text=EVIL_SCRIPT).wait_for()
-            page.wait_for_timeout(300)  # give any injected handler a chance to fire
-            assert page.locator("img[src='x']").count() == 0
-            assert page.locator("#ks-status script, #ks-cards script, #ks-detail script").count() == 0
-            assert page.evaluate("() => document.querySelectorAll('mark img, .ks-quote img').length") == 0
-            assert dialogs == []
-        finally:
-            ctx.close()
+        page.get_by_role("tab", name="回答 / Answer").click()
+        _ask(page, f"{EVIL_SCRIPT} {EVIL_IMG} 居場所")
+        page.locator("#ks-summary .ks-asked", has_text=EVIL_SCRIPT).wait_for()
+        page.wait_for_timeout(300)  # give any injected handler a chance to fire
+        assert page.locator("img[src='x']").count() == 0
+        assert page.locator("#ks-status script, #ks-summary script, #ks-cards script, #ks-detail script").count() == 0
+        assert page.evaluate("() => document.querySelectorAll('mark img, .ks-quote img').length") == 0
+        # the query in the URL is data too
+        page.goto(srv.url + "/?q=" + quote(EVIL_SCRIPT + " 居場所") + "&ministry=" + quote(EVIL_IMG))
+        _ready(page)
+        page.locator("#ks-summary .ks-asked", has_text=EVIL_SCRIPT).wait_for()
+        page.wait_for_timeout(300)
+        assert page.locator("img[src='x']").count() == 0
+        assert dialogs == []
+    finally:
+        ctx.close()
+        srv.stop()
