@@ -6,140 +6,51 @@ import json
 import os
 import sys
 import time
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
-from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from . import __version__
+from .cli_options import (
+    DEFAULT_CORPUS,
+    DEFAULT_INDEX,
+    DocKindOpt,
+    DocOpt,
+    FieldOpt,
+    Format,
+    FormatOpt,
+    Group,
+    IndexOpt,
+    KindOpt,
+    MinistryOpt,
+    Mode,
+    ModeOpt,
+    ModelOpt,
+    NoOcrOpt,
+    OutFormat,
+    OutFormatOpt,
+    PasswordOpt,
+    PlainCommand,
+    PlainGroup,
+    QueriesOpt,
+    SectionOpt,
+    Sort,
+)
 from .errors import FilterError, KoritsuError
 from .models import Filters
 
 if TYPE_CHECKING:
-    from typer._click import Context, Parameter
-
     from .index.store import Index
     from .models import Answer
 
 
-class _PlainArgument(TyperArgument):
-    """An argument whose help shows only its name (QUESTION), not a type such as <str>."""
-
-    def display_type_rich(self, ctx: Context) -> str | None:
-        return None
-
-
-class _PlainOption(TyperOption):
-    """An option whose help shows its metavar (FILE, N), nothing for a flag, never <bool> or <path>."""
-
-    def display_type_rich(self, ctx: Context) -> str | None:
-        if self.is_flag:
-            return None
-        if self.metavar is not None:
-            return self.metavar
-        shown = super().display_type_rich(ctx) or ""
-        return shown.strip("<>") or None
-
-
-def _plain(params: list[Parameter]) -> list[Parameter]:
-    for p in params:
-        if type(p) is TyperArgument:
-            p.__class__ = _PlainArgument
-        elif type(p) is TyperOption:
-            p.__class__ = _PlainOption
-    return params
-
-
-class _Command(TyperCommand):
-    """A command whose --help shows readable placeholders."""
-
-    def get_params(self, ctx: Context) -> list[Parameter]:
-        return _plain(super().get_params(ctx))
-
-
-class _Group(TyperGroup):
-    """The command group, with readable placeholders in its --help too."""
-
-    def get_params(self, ctx: Context) -> list[Parameter]:
-        return _plain(super().get_params(ctx))
-
-
 app = typer.Typer(
-    cls=_Group,
+    cls=PlainGroup,
     add_completion=False,
     no_args_is_help=True,
     help="Cited semantic search over 孤独・孤立対策 policy documents.",
 )
-
-DEFAULT_INDEX = Path("indexes/default")
-DEFAULT_CORPUS = Path("corpus")
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-
-
-class OutFormat(str, Enum):
-    text = "text"
-    json = "json"
-    csv = "csv"
-    jsonl = "jsonl"
-
-
-class Mode(str, Enum):
-    hybrid = "hybrid"
-    dense = "dense"
-    lexical = "lexical"
-
-
-class Sort(str, Enum):
-    relevance = "relevance"
-    no = "no"
-    ministry = "ministry"
-
-
-class Group(str, Enum):
-    ministry = "ministry"
-    section = "section"
-
-
-IndexOpt = Annotated[Path, typer.Option("--index", "-i", metavar="DIR", help="Index directory.")]
-ModelOpt = Annotated[
-    Optional[str],
-    typer.Option("--model", metavar="NAME", help="Embedding model id or path (default: $KORITSU_MODEL or the bundled multilingual-e5-small)."),
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")]
-OutFormatOpt = Annotated[
-    OutFormat,
-    typer.Option("--format", "-f", metavar="text|json|csv|jsonl",
-                 help="Output format: text, JSON, or csv / jsonl for spreadsheets and scripts."),
-]
-QueriesOpt = Annotated[
-    Optional[Path],
-    typer.Option("--queries", metavar="FILE", help="Batch: one query per line, or JSON lines with id and query; one JSON line out per query."),
-]
-ModeOpt = Annotated[Mode, typer.Option("--mode", metavar="hybrid|dense|lexical", help="Retrieval: hybrid, dense or lexical.")]
-MinistryOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--ministry", metavar="NAME", help="Only these ministries (repeatable; 厚労省 or MHLW work too)."),
-]
-DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", metavar="DOC", help="Only these documents: id or title (repeatable).")]
-SectionOpt = Annotated[Optional[list[str]], typer.Option("--section", metavar="TEXT", help="Only sections containing this text.")]
-FieldOpt = Annotated[Optional[list[str]], typer.Option("--field", metavar="COLUMN", help="Only this column, e.g. 目標の達成状況.")]
-KindOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--kind", metavar="KIND", help="Only this record kind: measure, speech, row, paragraph (or 施策, 発言…)."),
-]
-DocKindOpt = Annotated[
-    Optional[str],
-    typer.Option("--kind", metavar="KIND", help="Force the document kind: measures, plan, minutes, table, generic (default: detected from content)."),
-]
-PasswordOpt = Annotated[Optional[str], typer.Option("--password", metavar="TEXT", help="Password for encrypted PDFs.")]
-NoOcrOpt = Annotated[bool, typer.Option("--no-ocr", help="Do not OCR pages without a text layer (skip scans).")]
-
 
 def _fail(message: str, code: int = 1) -> NoReturn:
     for line in message.splitlines() or [""]:
@@ -194,7 +105,7 @@ def main(
     """Cited semantic search over 孤独・孤立対策 policy documents."""
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def parse(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="PDF or text files, or folders.")],
     kind: DocKindOpt = None,
@@ -227,7 +138,7 @@ def parse(
         raise typer.Exit(1)
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def index(
     paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Files or folders to index (default: corpus/).")] = None,
     index_dir: IndexOpt = DEFAULT_INDEX,
@@ -388,7 +299,7 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
         _fail(str(exc))
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def search(
     query: Annotated[Optional[str], typer.Argument(metavar="QUERY", help="What to look for.")] = None,
     queries: QueriesOpt = None,
@@ -404,7 +315,7 @@ def search(
     _run("search", query, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind), mode, fmt)
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def ask(
     question: Annotated[Optional[str], typer.Argument(metavar="QUESTION", help="A question or keywords, Japanese or English.")] = None,
     queries: QueriesOpt = None,
@@ -428,7 +339,7 @@ def ask(
          complete=complete, sort=sort, group=group)
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def measure(
     number: Annotated[int, typer.Argument(metavar="N", help="The 施策No.")],
     index_dir: IndexOpt = DEFAULT_INDEX,
@@ -456,7 +367,7 @@ def measure(
         typer.echo(render_measure(found), nl=False)
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def info(index_dir: IndexOpt = DEFAULT_INDEX) -> None:
     """Show an index's manifest."""
     from .index.manifest import Manifest
@@ -467,7 +378,7 @@ def info(index_dir: IndexOpt = DEFAULT_INDEX) -> None:
         _fail(str(exc))
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def serve(
     index_dir: IndexOpt = DEFAULT_INDEX,
     corpus: Annotated[

@@ -1,0 +1,123 @@
+"""The command line's options and help: shared option types, enums and readable --help placeholders."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+if TYPE_CHECKING:
+    from typer._click import Context, Parameter
+
+
+class _PlainArgument(TyperArgument):
+    """An argument whose help shows only its name (QUESTION), not a type such as <str>."""
+
+    def display_type_rich(self, ctx: Context) -> str | None:
+        return None
+
+
+class _PlainOption(TyperOption):
+    """An option whose help shows its metavar (FILE, N), nothing for a flag, never <bool> or <path>."""
+
+    def display_type_rich(self, ctx: Context) -> str | None:
+        if self.is_flag:
+            return None
+        if self.metavar is not None:
+            return self.metavar
+        shown = super().display_type_rich(ctx) or ""
+        return shown.strip("<>") or None
+
+
+def _plain(params: list[Parameter]) -> list[Parameter]:
+    for p in params:
+        if type(p) is TyperArgument:
+            p.__class__ = _PlainArgument
+        elif type(p) is TyperOption:
+            p.__class__ = _PlainOption
+    return params
+
+
+class PlainCommand(TyperCommand):
+    """A command whose --help shows readable placeholders."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _plain(super().get_params(ctx))
+
+
+class PlainGroup(TyperGroup):
+    """The command group, with readable placeholders in its --help too."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _plain(super().get_params(ctx))
+
+
+DEFAULT_INDEX = Path("indexes/default")
+DEFAULT_CORPUS = Path("corpus")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class OutFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+class Mode(str, Enum):
+    hybrid = "hybrid"
+    dense = "dense"
+    lexical = "lexical"
+
+
+class Sort(str, Enum):
+    relevance = "relevance"
+    no = "no"
+    ministry = "ministry"
+
+
+class Group(str, Enum):
+    ministry = "ministry"
+    section = "section"
+
+
+IndexOpt = Annotated[Path, typer.Option("--index", "-i", metavar="DIR", help="Index directory.")]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", metavar="NAME", help="Embedding model id or path (default: $KORITSU_MODEL or the bundled multilingual-e5-small)."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")]
+OutFormatOpt = Annotated[
+    OutFormat,
+    typer.Option("--format", "-f", metavar="text|json|csv|jsonl",
+                 help="Output format: text, JSON, or csv / jsonl for spreadsheets and scripts."),
+]
+QueriesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--queries", metavar="FILE", help="Batch: one query per line, or JSON lines with id and query; one JSON line out per query."),
+]
+ModeOpt = Annotated[Mode, typer.Option("--mode", metavar="hybrid|dense|lexical", help="Retrieval: hybrid, dense or lexical.")]
+MinistryOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--ministry", metavar="NAME", help="Only these ministries (repeatable; 厚労省 or MHLW work too)."),
+]
+DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", metavar="DOC", help="Only these documents: id or title (repeatable).")]
+SectionOpt = Annotated[Optional[list[str]], typer.Option("--section", metavar="TEXT", help="Only sections containing this text.")]
+FieldOpt = Annotated[Optional[list[str]], typer.Option("--field", metavar="COLUMN", help="Only this column, e.g. 目標の達成状況.")]
+KindOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--kind", metavar="KIND", help="Only this record kind: measure, speech, row, paragraph (or 施策, 発言…)."),
+]
+DocKindOpt = Annotated[
+    Optional[str],
+    typer.Option("--kind", metavar="KIND", help="Force the document kind: measures, plan, minutes, table, generic (default: detected from content)."),
+]
+PasswordOpt = Annotated[Optional[str], typer.Option("--password", metavar="TEXT", help="Password for encrypted PDFs.")]
+NoOcrOpt = Annotated[bool, typer.Option("--no-ocr", help="Do not OCR pages without a text layer (skip scans).")]
