@@ -27,11 +27,6 @@ from evaluate import gains, hit_unit, load_queries  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def item_unit(item: Any) -> tuple[str, Any]:
-    """The judged unit of an answer item (as evaluate.hit_unit does for hits)."""
-    return hit_unit(item)
-
-
 def judge(idx: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
     from koritsu_search.answer import rank_groups
 
@@ -43,12 +38,12 @@ def judge(idx: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
         groups, _ = rank_groups(idx, q["query"])
         top_units = [hit_unit(gr.hits[0]) for gr in groups[:TOP]]
         answer = idx.ask(q["query"], complete=True)
-        kept = {item_unit(it) for it in answer.items}
+        kept = {hit_unit(it) for it in answer.items}
         none_answered += not answer.confident
         for it in answer.items:
             band = per_band[it.band or "low"]
             band[0] += 1
-            band[1] += g.get(item_unit(it), 0) > 0
+            band[1] += g.get(hit_unit(it), 0) > 0
         for u in top_units:
             if g.get(u, 0) > 0:
                 rel_top += 1

@@ -26,22 +26,27 @@ if TYPE_CHECKING:
 HITS = 300  # passages fetched per question: enough distinct units for a complete list
 NEAREST = 3  # items shown as "nearest" when nothing is above the cut
 CITATIONS_PER_ITEM = 3
-TITLE_FIELD = "施策名"
-SUMMARY_FIELDS = ("施策の概要", "今後の取組方針", "目標及び達成の期間", "目標の達成状況")
 MAX_QUOTE_SENTENCES = 3
 COMMON_TERM_SHARE = 0.15
 
 
-def highlight_terms(index: Index, question: str) -> set[str]:
-    """The question's Sudachi terms worth marking, plus the glossary's Japanese for its English words.
-
-    Terms found in a large share of passages (孤独, 孤立, 施策 here) would mark every line, so
-    they are dropped unless nothing else is left.
-    """
+@lru_cache(maxsize=512)
+def question_terms(question: str) -> tuple[str, ...]:
+    """The question's Sudachi terms, plus the glossary's Japanese for its English words, once each."""
     seg = get_segmenter()
     terms = seg.lexical_terms(question)
     if re.search(r"[A-Za-z]", question):
         terms += seg.lexical_terms(" ".join(translate(question).terms))
+    return tuple(dict.fromkeys(t for t in terms if t))
+
+
+def highlight_terms(index: Index, question: str) -> set[str]:
+    """The question's terms worth marking (question_terms).
+
+    Terms found in a large share of passages (孤独, 孤立, 施策 here) would mark every line, so
+    they are dropped unless nothing else is left.
+    """
+    terms = list(question_terms(question))
     n = max(index.lexical.n_docs, 1)
     distinctive = [t for t in terms if index.lexical.df(t) <= COMMON_TERM_SHARE * n]
     # Single characters split off a compound (人 of 外国人) would mark every other line.
@@ -125,14 +130,10 @@ def rank_groups(
 
 def best_match(index: Index, question: str, text: str) -> float:
     """Share of the question (idf-weighted, English through the glossary) that one passage holds."""
-    seg = get_segmenter()
-    terms = seg.lexical_terms(question)
-    if re.search(r"[A-Za-z]", question):
-        terms += seg.lexical_terms(" ".join(translate(question).terms))
-    terms = list(dict.fromkeys(t for t in terms if t))
+    terms = question_terms(question)
     if not terms:
         return 0.0
-    have = set(seg.lexical_terms(text))
+    have = set(get_segmenter().lexical_terms(text))
     lex = index.lexical
     weights = {t: lex.idf(t) for t in terms}
     total = sum(weights.values())
@@ -181,7 +182,9 @@ def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer
 def _title_only(h: Hit) -> bool:
     """A passage that only repeats the item's name: no evidence beyond the title."""
     text = h.text.strip()
-    return h.field == TITLE_FIELD or (h.measure_name is not None and text == h.measure_name.strip())
+    kind = record_kind(h.kind)
+    return (kind.title_field is not None and h.field == kind.title_field) or (
+        h.measure_name is not None and text == h.measure_name.strip())
 
 
 def _with_evidence(index: Index, group: list[Hit]) -> list[Hit]:
@@ -193,7 +196,7 @@ def _with_evidence(index: Index, group: list[Hit]) -> list[Hit]:
     record = index.record(top.record_id)
     if record is None:
         return group
-    for col in SUMMARY_FIELDS:
+    for col in record_kind(top.kind).evidence_fields:
         text = record.fields.get(col, "").strip()
         if text:
             pages = record.field_pages.get(col) or record.pages

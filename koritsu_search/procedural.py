@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .segment import get_segmenter
+
 MAX_PROCEDURAL_CHARS = 60  # a longer sentence says something, whatever words it starts with
 
 _PATTERNS = [
@@ -36,13 +38,6 @@ _CONTENT = re.compile(r"[0-9０-９]|億|万|件|人|％|%|推進|支援|対策|
 # What a question asks when it wants the proceedings themselves.
 _ASKS_PROCEEDINGS = re.compile(r"進行|司会|議事|開会|閉会|挨拶|あいさつ|順番|発言順|proceedings|chair")
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-
-
 def is_procedural_sentence(sentence: str) -> bool:
     """True for a short sentence that only thanks, hands over, introduces or closes."""
     s = unicodedata.normalize("NFKC", sentence).strip()
@@ -61,7 +56,7 @@ def is_procedural_sentence(sentence: str) -> bool:
 
 def is_procedural(text: str) -> bool:
     """True when every sentence of a passage or turn is procedural."""
-    sentences = split_sentences(text)
+    sentences = [text[s:e] for s, e in get_segmenter().sentences(text)]
     return bool(sentences) and all(is_procedural_sentence(s) for s in sentences)
 
 

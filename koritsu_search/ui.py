@@ -226,11 +226,7 @@ def build_app(index: Index) -> gr.Blocks:
         doc_id = record_id.split("#", 1)[0]
         measure = index.measures.get(rec.measure_key) if rec is not None and rec.measure_key else None
         item = next((it for it in (answer.items + answer.nearest if answer else []) if it.record_id == record_id), None)
-        entries = measure.entries if measure is not None else []
-        lines = {e.record_id: r.line for e in entries if (r := index.record(e.record_id)) is not None and r.line}
-        if rec is not None and rec.line:
-            lines[rec.record_id] = rec.line
-        return render_detail(rec, index.doc_titles.get(doc_id), measure, item.citations if item else (), lines)
+        return render_detail(rec, index.doc_titles.get(doc_id), measure, item.citations if item else ())
 
     def views(answer: Answer, view: View) -> tuple:
         return render_summary(answer, view), render_cards(answer, view), _pager(answer, view)

@@ -56,7 +56,7 @@ def _col(col: str, text: str, pages_html: str, quotes: Sequence[str]) -> str:
             + (f'<div class="ks-pages">{pages_html}</div>' if pages_html else "") + "</section>")
 
 
-def _entry(e: MeasureEntry, citations: Sequence[Citation], lines: dict[str, int]) -> str:
+def _entry(e: MeasureEntry, citations: Sequence[Citation]) -> str:
     label = " ".join(x for x in (e.doc_title, e.edition or "") if x)
     out = [f'<div class="ks-side"><h4 class="ks-doc">{esc(label)}</h4><div class="ks-detail-grid">']
     for col, text in e.fields.items():
@@ -64,7 +64,7 @@ def _entry(e: MeasureEntry, citations: Sequence[Citation], lines: dict[str, int]
             continue
         quotes = [c.quote for c in citations if c.doc_id == e.doc_id and c.field == col]
         pages = _page_links(e.doc_id, e.field_pages.get(col) or [], e.field_printed_pages.get(col) or [],
-                            lines.get(e.record_id, e.line))
+                            e.line)
         out.append(_col(col, text, pages, quotes))
     out.append("</div></div>")
     return "".join(out)
@@ -75,12 +75,10 @@ def render_detail(
     doc_title: str | None = None,
     measure: Measure | None = None,
     citations: Sequence[Citation] = (),
-    lines: dict[str, int] | None = None,
 ) -> str:
     """A record in full: a linked measure's documents side by side, a measure's columns, or a turn's text."""
     if record is None:
         return render_message("項目を選んでください / Pick an item from the answer.", error=False)
-    lines = lines or {}
     kind = record_kind(record.kind)
     doc_id = record.record_id.split("#", 1)[0]
     out = ['<div class="ks-detail">', BACK]
@@ -104,7 +102,7 @@ def render_detail(
         out.append('<div class="ks-links">関連URL: ' + " ".join(link(u) for u in record.urls) + "</div>")
     out.append("</div>")
     if measure is not None and len(measure.entries) > 1:
-        out.append('<div class="ks-sides">' + "".join(_entry(e, citations, lines) for e in measure.entries) + "</div>")
+        out.append('<div class="ks-sides">' + "".join(_entry(e, citations) for e in measure.entries) + "</div>")
     elif kind.columns:
         out.append('<div class="ks-detail-grid">')
         for col, text in kind.detail_fields(record):

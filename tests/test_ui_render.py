@@ -438,7 +438,7 @@ def test_detail_escapes_every_text_of_both_sides() -> None:
     measure = Measure("K#1", 1, "名前", [], [], [
         _evil_entry("p", f"計画{EVIL}", plan_fields), _evil_entry("s", f"状況{EVIL}", status_fields, line=9)])
     cite = Citation("c1", "p", "計画", "p.pdf", 4, "現状", None, EVIL_SCRIPT)
-    out = render_detail(rec, f"状況{EVIL}", measure, [cite], {"s#m1": 9})
+    out = render_detail(rec, f"状況{EVIL}", measure, [cite])
     parsed = assert_inert(out)
     text = parsed.all_text
     for piece in (f"名前{EVIL}", f"計画{EVIL}", f"状況{EVIL}", f"概要{EVIL}", f"現状{EVIL_SCRIPT}", f"達成{EVIL_IMG}",
@@ -465,8 +465,7 @@ def test_detail_of_measure_10_shows_plan_and_status_with_the_cited_quote(index, 
     item = next(i for i in foreign.items if i.title == NO10_TITLE)
     rec = index.record(item.record_id)
     measure = index.measures[rec.measure_key]
-    lines = {e.record_id: r.line for e in measure.entries if (r := index.record(e.record_id)) is not None and r.line}
-    out = render_detail(rec, index.doc_titles[rec.record_id.split("#")[0]], measure, item.citations, lines)
+    out = render_detail(rec, index.doc_titles[rec.record_id.split("#")[0]], measure, item.citations)
     parsed = assert_inert(out)
     sides = re.findall(r'<div class="ks-side">(.*?)</div></div>', out, re.S)
     assert len(sides) == 2

@@ -79,6 +79,10 @@ class RecordKind:
     summary_ja: str | None = None
     counts_ministries: bool = False  # summaries say how many ministries these items come from
     columns: bool = False  # the detail view shows detail_fields side by side
+    # A field that only repeats the item's name (no evidence), and the fields to quote instead
+    # when an item matched by its name alone.
+    title_field: str | None = None
+    evidence_fields: tuple[str, ...] = ()
 
     def passages(self, doc: Document, rec: Record) -> list[PassagePart]:
         raise NotImplementedError

@@ -34,6 +34,8 @@ class MeasureRecord(RecordKind):
     summary_ja = "施策"
     counts_ministries = True
     columns = True
+    title_field = "施策名"
+    evidence_fields = ("施策の概要", "今後の取組方針", "目標及び達成の期間", "目標の達成状況")
 
     def text_fields(self, rec: Record) -> list[str]:
         return [k for k in rec.fields if k not in CONTEXT_FIELDS]
