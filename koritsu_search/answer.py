@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,15 +12,12 @@ from .ingest.kinds import record_kind
 from .listing import summarize_en
 from .models import Answer, AnswerItem, Citation, Filters, Hit
 from .confidence import FEATURES, Calibration, QueryScores, item_features, load_calibration
-from .errors import QueryError
 from .intent import read_intent
-from .search import SearchTrace, clean_query
+from .search import Searcher, SearchTrace, check_k, check_mode, clean_query
 from .procedural import is_procedural_sentence
 from .segment import get_segmenter
 from .translate import translate
 
-if TYPE_CHECKING:
-    from .index.store import Index
 
 HITS = 300  # passages fetched per question: enough distinct units for a complete list
 NEAREST = 3  # items shown as "nearest" when nothing is above the cut
@@ -40,15 +36,15 @@ def question_terms(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in terms if t))
 
 
-def highlight_terms(index: Index, question: str) -> set[str]:
+def highlight_terms(searcher: Searcher, question: str) -> set[str]:
     """The question's terms worth marking (question_terms).
 
     Terms found in a large share of passages (孤独, 孤立, 施策 here) would mark every line, so
     they are dropped unless nothing else is left.
     """
     terms = list(question_terms(question))
-    n = max(index.lexical.n_docs, 1)
-    distinctive = [t for t in terms if index.lexical.df(t) <= COMMON_TERM_SHARE * n]
+    n = max(searcher.store.lexical.n_docs, 1)
+    distinctive = [t for t in terms if searcher.store.lexical.df(t) <= COMMON_TERM_SHARE * n]
     # Single characters split off a compound (人 of 外国人) would mark every other line.
     longer = [t for t in distinctive if len(t) > 1]
     return set(longer or distinctive or terms)
@@ -86,8 +82,8 @@ def quote_evidence(question: str, text: str, terms: set[str] | None = None) -> t
     return quote, local
 
 
-def _title(index: Index, hit: Hit) -> str:
-    record = index.record(hit.record_id)
+def _title(searcher: Searcher, hit: Hit) -> str:
+    record = searcher.store.record(hit.record_id)
     if record is None:
         return hit.measure_name or hit.speaker or hit.doc_title
     return record_kind(hit.kind).title(record, hit.doc_title, hit.printed_page or hit.page)
@@ -108,11 +104,11 @@ class RankedGroup:
 
 
 def rank_groups(
-    index: Index, question: str, filters: Filters | None = None, mode: str = "hybrid",
+    searcher: Searcher, question: str, filters: Filters | None = None, mode: str = "hybrid",
 ) -> tuple[list[RankedGroup], QueryScores]:
     """Every answer unit the search reaches, best first, with its calibration features."""
     trace = SearchTrace()
-    hits = index.search(question, k=HITS, filters=filters, mode=mode, trace=trace)
+    hits = searcher.search(question, k=HITS, filters=filters, mode=mode, trace=trace)
     qs = QueryScores(trace.fused_max, trace.fused_mean, trace.fused_std, trace.dense_max,
                      trace.dense_mean, trace.dense_std,
                      trace.coverage, trace.translation_weight)
@@ -128,31 +124,31 @@ def rank_groups(
     return groups, qs
 
 
-def best_match(index: Index, question: str, text: str) -> float:
+def best_match(searcher: Searcher, question: str, text: str) -> float:
     """Share of the question (idf-weighted, English through the glossary) that one passage holds."""
     terms = question_terms(question)
     if not terms:
         return 0.0
     have = set(get_segmenter().lexical_terms(text))
-    lex = index.lexical
+    lex = searcher.store.lexical
     weights = {t: lex.idf(t) for t in terms}
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
 
 
-def build_item(index: Index, question: str, group: list[Hit], terms: set[str]) -> AnswerItem:
+def build_item(searcher: Searcher, question: str, group: list[Hit], terms: set[str]) -> AnswerItem:
     """One answer item for a unit's hits: its title, every URL and the best citations."""
     top = group[0]
     urls: list[str] = []
     for h in group:
-        record = index.record(h.record_id)
+        record = searcher.store.record(h.record_id)
         for u in (record.urls if record is not None else [h.url] if h.url else []):
             if u not in urls:
                 urls.append(u)
     return AnswerItem(
         record_id=top.record_id,
         kind=top.kind,
-        title=_title(index, top),
+        title=_title(searcher, top),
         score=top.score,
         measure_no=top.measure_no,
         measure_name=top.measure_name,
@@ -161,12 +157,12 @@ def build_item(index: Index, question: str, group: list[Hit], terms: set[str]) -
         section=list(top.section),
         url=urls[0] if urls else None,
         urls=urls,
-        citations=[_cite(index, question, h, terms) for h in _citing(_with_evidence(index, group))],
+        citations=[_cite(searcher, question, h, terms) for h in _citing(_with_evidence(searcher, group))],
         measure_key=top.measure_key,
     )
 
 
-def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer:
+def build_answer(searcher: Searcher, question: str, hits: list[Hit], k: int) -> Answer:
     """Group ranked hits into at most k items (a measure's plan and status together), cited; no cut."""
     groups: dict[str, list[Hit]] = {}
     for h in hits:
@@ -174,8 +170,8 @@ def build_answer(index: Index, question: str, hits: list[Hit], k: int) -> Answer
         if key not in groups and len(groups) >= k:
             continue
         groups.setdefault(key, []).append(h)
-    terms = highlight_terms(index, question)
-    items = [build_item(index, question, g, terms) for g in groups.values()]
+    terms = highlight_terms(searcher, question)
+    items = [build_item(searcher, question, g, terms) for g in groups.values()]
     return Answer(question=question, summary=summarize_en(items), items=items, total=len(items))
 
 
@@ -187,13 +183,13 @@ def _title_only(h: Hit) -> bool:
         h.measure_name is not None and text == h.measure_name.strip())
 
 
-def _with_evidence(index: Index, group: list[Hit]) -> list[Hit]:
+def _with_evidence(searcher: Searcher, group: list[Hit]) -> list[Hit]:
     """The group with title-only passages last; a summary passage from the record when it has nothing else."""
     body = [h for h in group if not _title_only(h)]
     if body:
         return body + [h for h in group if _title_only(h)]
     top = group[0]
-    record = index.record(top.record_id)
+    record = searcher.store.record(top.record_id)
     if record is None:
         return group
     for col in record_kind(top.kind).evidence_fields:
@@ -219,11 +215,11 @@ def _citing(group: list[Hit]) -> list[Hit]:
     return chosen
 
 
-def _cite(index: Index, question: str, h: Hit, terms: set[str]) -> Citation:
+def _cite(searcher: Searcher, question: str, h: Hit, terms: set[str]) -> Citation:
     quote, spans = quote_evidence(question, h.text, terms)
-    record = index.record(h.record_id)
+    record = searcher.store.record(h.record_id)
     line = record.line if record is not None else None
-    src = index.doc_source(h.doc_id)
+    src = searcher.store.doc_source(h.doc_id)
     # A text file without page breaks has no pages: its line says where to look, "p.1" would not.
     page = None if line is not None and src is not None and src[1] <= 1 else h.page
     return Citation(
@@ -238,14 +234,14 @@ def _cite(index: Index, question: str, h: Hit, terms: set[str]) -> Citation:
         quote=quote,
         highlights=spans,
         printed_page=h.printed_page,
-        doc_kind=index.doc_kind(h.doc_id),
-        edition=index.doc_edition(h.doc_id),
+        doc_kind=searcher.store.doc_kind(h.doc_id),
+        edition=searcher.store.doc_edition(h.doc_id),
         ocr_confidence=record.ocr_confidence if record is not None else None,
     )
 
 
 def ask(
-    index: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
+    searcher: Searcher, question: object, k: object = 10, filters: Filters | None = None, mode: object = "hybrid",
     complete: bool = False, calibration: Calibration | None = None,
 ) -> Answer:
     """Search, group, calibrate and cite: the items above the cut (the first k, or all when complete).
@@ -254,30 +250,28 @@ def ask(
     items, so that a caller can show them as such. The cut applies to hybrid search, the mode
     it was fitted for; the other modes return the first k units as ranked.
     """
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise QueryError("k must be a whole number of at least 1")
-    q = clean_query(question)
-    groups, qs = rank_groups(index, q, filters=filters, mode=mode)
-    terms = highlight_terms(index, q)
+    k, mode, q = check_k(k), check_mode(mode), clean_query(question)
+    groups, qs = rank_groups(searcher, q, filters=filters, mode=mode)
+    terms = highlight_terms(searcher, q)
     implied = read_intent(q).ministries if mode == "hybrid" else []
     if mode != "hybrid":
         shown = groups[:k]
-        items = [build_item(index, q, g.hits, terms) for g in shown]
+        items = [build_item(searcher, q, g.hits, terms) for g in shown]
         return Answer(question=q, summary=summarize_en(items), items=items, total=len(items),
                       filters=filters, implied_ministries=implied)
-    cal = calibration or calibration_for(index)
+    cal = calibration or calibration_for(searcher)
     best = groups[0].hits[0].score if groups else 0.0
     kept: list[RankedGroup] = []
     if groups:
         probs = cal.probability(np.asarray([g.features for g in groups]))
         for g, pr in zip(groups, probs, strict=True):
             g.confidence = float(pr)
-        match = best_match(index, q, groups[0].hits[0].text)
+        match = best_match(searcher, q, groups[0].hits[0].text)
         if cal.answered(float(probs[0]), qs, match) >= cal.answer:
             kept = [g for g in groups if float(g.confidence or 0) >= cal.cut and g.hits[0].score >= best * cal.min_ratio]
     shown = kept if complete else kept[:k]
-    items = [_with_confidence(build_item(index, q, g.hits, terms), g, cal) for g in shown]
-    nearest = [] if kept else [_with_confidence(build_item(index, q, g.hits, terms), g, cal) for g in groups[:NEAREST]]
+    items = [_with_confidence(build_item(searcher, q, g.hits, terms), g, cal) for g in shown]
+    nearest = [] if kept else [_with_confidence(build_item(searcher, q, g.hits, terms), g, cal) for g in groups[:NEAREST]]
     return Answer(
         question=q, summary=summarize_en(_stubs(kept)) if kept else "No confident match.",
         items=items, total=len(kept), confident=bool(kept),
@@ -302,12 +296,12 @@ def default_calibration() -> Calibration:
     return load_calibration()
 
 
-def calibration_for(index: Index) -> Calibration:
+def calibration_for(searcher: Searcher) -> Calibration:
     """The shipped calibration when the index uses the model it was fitted for; otherwise a
     model-agnostic one (bands and cut from the ratio to the best item only, every question
     answered), because raw cosine scales differ between models."""
     cal = default_calibration()
-    if cal.fitted_on.get("model_id") == index.manifest.model_id:
+    if cal.fitted_on.get("model_id") == searcher.store.manifest.model_id:
         return cal
     return relative_calibration()
 

@@ -41,7 +41,7 @@ from .errors import FilterError, KoritsuError
 from .models import Filters
 
 if TYPE_CHECKING:
-    from .index.store import Index
+    from .library import Index
     from .models import Answer
 
 
@@ -207,7 +207,7 @@ def _read_queries(path: Path) -> list[tuple[str, str]]:
 def _open(index_dir: Path, model: str | None, filters: Filters) -> tuple[Index, Filters]:
     """The index, and the filters checked against it (a bad value exits 2 naming close matches)."""
     from .facets import check_filters
-    from .index.store import open_index
+    from .library import open_index
     from .pipeline import embedder_for
 
     try:
@@ -349,7 +349,7 @@ def measure(
     fmt: FormatOpt = Format.text,
 ) -> None:
     """One measure across documents: the plan's commitment beside the status report's result."""
-    from .index.store import open_index
+    from .library import open_index
     from .render import render_measure
 
     try:
@@ -389,7 +389,7 @@ def serve(
     model: ModelOpt = None,
 ) -> None:
     """Start the web app (builds the index first if it does not exist)."""
-    from .index.store import open_index
+    from .library import open_index
     from .pipeline import build_default_index, embedder_for
 
     try:

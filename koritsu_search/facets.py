@@ -18,7 +18,7 @@ from .listing import kind_label, ministry_order
 from .models import Filters
 
 if TYPE_CHECKING:
-    from .index.store import Index
+    from .library import Index
 
 LISTED_CHARS = 240  # valid values named in an error message: about this many characters
 MIN_LISTED = 5  # and at least this many values

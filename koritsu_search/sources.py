@@ -16,7 +16,7 @@ from urllib.parse import quote
 from .ingest.lines import decode_text
 
 if TYPE_CHECKING:
-    from .index.store import Index
+    from .library import Index
 
 ROUTE = "/source"
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import KoritsuError, QueryError
 from .export import export_meta, write_csv, write_jsonl
-from .index.store import Index
+from .library import Index
 from .models import MEASURE, Answer, Filters
 from .search import MAX_QUERY_CHARS
 from .ui_cards import (

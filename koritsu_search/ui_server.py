@@ -17,7 +17,7 @@ from .errors import KoritsuError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from .index.store import Index
+    from .library import Index
 
 
 def create_server_app(index: Index) -> FastAPI:

@@ -16,7 +16,7 @@ from conftest import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
 from koritsu_search import cli
 from koritsu_search.cli import app
 from koritsu_search.export import CSV_COLUMNS, HIT_COLUMNS
-from koritsu_search.index.store import Index
+from koritsu_search.library import Index
 from koritsu_search.listing import summarize_en
 from koritsu_search.models import Answer, AnswerItem, Citation, Filters
 from koritsu_search.render import render_answer

@@ -6,7 +6,7 @@ import pytest
 
 from koritsu_search.errors import FilterError, QueryError
 from koritsu_search.facets import FilterErrors, UnknownFilterValue, check_filters, resolve_ministry
-from koritsu_search.index.store import Index
+from koritsu_search.library import Index
 from koritsu_search.models import Filters
 
 MINUTES_ID = "r7_kodoku_koritsu_suishin_kaigi_02_minutes"

@@ -12,35 +12,38 @@ import pytest
 from conftest import MINUTES_TXT, FakeEmbedder
 from koritsu_search import open_index
 from koritsu_search.errors import IndexLoadError, IndexMismatchError
-from koritsu_search.index import build as build_mod
+from koritsu_search.index.lexical import LexicalIndex
 from koritsu_search.index.build import build_index
-from koritsu_search.index.vectors import build_faiss, dense_search
 
 
 def test_seed_build_counts_and_manifest(seed_index_dir: Path) -> None:
     manifest = json.loads((seed_index_dir / "manifest.json").read_text(encoding="utf-8"))
-    for key in ("format_version", "package_version", "model_id", "dim", "sudachi_dictionary",
-                "sudachi_modes", "faiss_type", "passage_count", "sources", "created_at", "updated_at"):
+    for key in ("format_version", "package_version", "model_id", "dim", "contract", "dense_type",
+                "passage_count", "sources", "created_at", "updated_at"):
         assert key in manifest, key
+    for key in ("sudachi_dictionary", "sudachi_modes", "tokenizer_version", "passages_version",
+                "ingest_version", "glossary_sha256", "fusion"):
+        assert key in manifest["contract"], key
     assert manifest["model_id"] == FakeEmbedder.model_id
     assert manifest["dim"] == FakeEmbedder.dim
-    assert manifest["faiss_type"] == "flat"
-    assert manifest["sudachi_dictionary"].startswith("sudachidict_core")
+    assert manifest["dense_type"] == "flat"
+    assert manifest["contract"]["sudachi_dictionary"].startswith("sudachidict_core")
+    assert manifest["contract"]["fusion"]["lexical_weight"] > 0
     kinds = {s["kind"] for s in manifest["sources"]}
     assert kinds == {"measures", "minutes", "plan", "generic"}  # status table, minutes, plan sheets, plan text
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
     idx = open_index(seed_index_dir, embedder=FakeEmbedder())
-    assert len(idx.passages) == manifest["passage_count"] == idx.vectors.shape[0]
-    measures = {r.measure_no for r in idx.records.values() if r.kind == "measure"}
+    assert len(idx.store.passages) == manifest["passage_count"] == len(idx.store.dense)
+    measures = {m.no for m in idx.measures.values()}
     assert measures == set(range(1, 144))
     # Every measure has a name passage and at least one column passage.
     fields_by_measure: dict[int, set[str]] = {}
-    for p in idx.passages:
+    for p in idx.store.passages:
         if p.kind == "measure":
             fields_by_measure.setdefault(p.measure_no, set()).add(p.field)
     assert all("施策名" in f and len(f) >= 2 for f in fields_by_measure.values())
     # Passages stay well under the model's 512-token window.
-    assert max(len(p.embed_text) for p in idx.passages) < 480
+    assert max(len(p.embed_text) for p in idx.store.passages) < 480
 
 
 def test_rerun_embeds_nothing_and_changed_file_only_its_passages(corpus_copy: Path, tmp_path: Path) -> None:
@@ -65,7 +68,7 @@ def test_rerun_embeds_nothing_and_changed_file_only_its_passages(corpus_copy: Pa
     emb2 = FakeEmbedder()
     third = build_index([corpus_copy], index_dir, embedder=emb2)
     idx = open_index(index_dir, embedder=FakeEmbedder())
-    minutes_passages = [p for p in idx.passages if p.kind == "speech"]
+    minutes_passages = [p for p in idx.store.passages if p.kind == "speech"]
     assert third.reparsed_files == 1
     assert 0 < third.embedded <= len(minutes_passages)
     assert emb2.embedded == third.embedded
@@ -76,28 +79,28 @@ def test_rerun_embeds_nothing_and_changed_file_only_its_passages(corpus_copy: Pa
     assert fourth.embedded == 0
     assert [str(minutes)] == fourth.removed_files
     idx = open_index(index_dir, embedder=FakeEmbedder())
-    assert not [p for p in idx.passages if p.kind == "speech"]
+    assert not [p for p in idx.store.passages if p.kind == "speech"]
 
 
 def test_crash_mid_write_leaves_previous_index(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     index_dir = tmp_path / "idx"
     build_index([corpus_copy], index_dir, embedder=FakeEmbedder())
     before = (index_dir / "manifest.json").read_text(encoding="utf-8")
-    n_before = len(open_index(index_dir, embedder=FakeEmbedder()).passages)
+    n_before = len(open_index(index_dir, embedder=FakeEmbedder()).store.passages)
 
     (corpus_copy / "extra.txt").write_text("新しい文書です。\n\n孤独・孤立の相談窓口について説明します。\n", encoding="utf-8")
 
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt("simulated Ctrl-C while writing")
 
-    monkeypatch.setattr(build_mod, "save_faiss", boom)
+    monkeypatch.setattr(LexicalIndex, "save", boom)
     with pytest.raises(KeyboardInterrupt):
         build_index([corpus_copy], index_dir, embedder=FakeEmbedder())
     monkeypatch.undo()
 
     assert (index_dir / "manifest.json").read_text(encoding="utf-8") == before
     idx = open_index(index_dir, embedder=FakeEmbedder())
-    assert len(idx.passages) == n_before
+    assert len(idx.store.passages) == n_before
     assert not list(tmp_path.glob(".idx.tmp-*")), "temporary directory left behind"
 
 
@@ -107,7 +110,7 @@ def test_interrupted_swap_is_recovered(corpus_copy: Path, tmp_path: Path) -> Non
     # A crash between the two renames: only the old copy exists.
     index_dir.rename(tmp_path / ".idx.old-1234")
     idx = open_index(index_dir, embedder=FakeEmbedder())
-    assert idx.passages
+    assert idx.store.passages
 
 
 def test_mismatched_model_is_refused_with_rebuild_hint(seed_index_dir: Path) -> None:
@@ -152,44 +155,22 @@ def test_broken_file_is_skipped_and_previous_version_kept(corpus_copy: Path, tmp
     assert set(reasons) == {"broken.pdf", "notes.txt"}
     assert str(good) in report.kept_previous
     idx = open_index(index_dir, embedder=FakeEmbedder())
-    assert any("フードドライブ" in p.text for p in idx.passages)
-    assert {r.measure_no for r in idx.records.values() if r.kind == "measure"} == set(range(1, 144))
-
-
-@pytest.mark.parametrize("faiss_type", ["flat", "hnsw", "ivf"])
-def test_faiss_matches_numpy_brute_force(faiss_type: str) -> None:
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(3000, 32)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    params = {"efSearch": 256} if faiss_type == "hnsw" else {"nlist": 16, "nprobe": 16} if faiss_type == "ivf" else {}
-    index = build_faiss(x, faiss_type, params)
-    for qi in range(20):
-        q = rng.normal(size=32).astype(np.float32)
-        q /= np.linalg.norm(q)
-        expected = np.argsort(-(x @ q), kind="stable")[:10]
-        ids, scores = dense_search(index, x, q, 10)
-        assert list(ids) == list(expected)
-        np.testing.assert_allclose(scores, (x @ q)[expected], rtol=1e-5, atol=1e-5)
-        # Filtered: only even rows, exact on the subset.
-        allowed = np.arange(0, 3000, 2)
-        sub_expected = allowed[np.argsort(-(x[allowed] @ q), kind="stable")[:10]]
-        ids, _ = dense_search(index, x, q, 10, allowed)
-        assert list(ids) == list(sub_expected)
-
+    assert any("フードドライブ" in p.text for p in idx.store.passages)
+    assert {m.no for m in idx.measures.values()} == set(range(1, 144))
 
 
 def test_index_type_is_chosen_by_size_recorded_and_selectable(corpus_copy: Path, tmp_path: Path) -> None:
-    from koritsu_search.index.vectors import EXACT_UP_TO, default_faiss_type
+    from koritsu_search.index.dense import EXACT_UP_TO, default_kind
 
-    assert default_faiss_type(EXACT_UP_TO) == "flat"
-    assert default_faiss_type(EXACT_UP_TO + 1) == "ivf"
+    assert default_kind(EXACT_UP_TO) == "flat"
+    assert default_kind(EXACT_UP_TO + 1) == "ivf"
     d = tmp_path / "ivf"
     build_index([corpus_copy], d, embedder=FakeEmbedder(), faiss_type="ivf")
     manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["faiss_type"] == "ivf" and manifest["faiss_params"]["nprobe"] >= 1
+    assert manifest["dense_type"] == "ivf" and manifest["dense_params"]["nprobe"] >= 1
     idx = open_index(d, embedder=FakeEmbedder())
     assert any(h.measure_no == 10 for h in idx.search("在留外国人 情報提供", k=5))
     # An update keeps the chosen type.
     report = build_index([corpus_copy], d, embedder=FakeEmbedder())
     assert report.embedded == 0
-    assert json.loads((d / "manifest.json").read_text(encoding="utf-8"))["faiss_type"] == "ivf"
+    assert json.loads((d / "manifest.json").read_text(encoding="utf-8"))["dense_type"] == "ivf"

@@ -55,17 +55,18 @@ def test_procedural_turns_are_demoted_unless_asked_for(seed_index) -> None:
     assert asks_proceedings("会議の進行はどうだったか") and not asks_proceedings("法務省の報告")
 
 
-def test_without_the_penalty_the_hand_over_would_rank(seed_index, monkeypatch) -> None:
-    from koritsu_search import search as search_mod
+def test_without_the_penalty_the_hand_over_would_rank(seed_index) -> None:
+    from dataclasses import replace
 
-    def procedural_rank(q: str) -> int | None:
-        hits = seed_index.search(q, k=20)
+    from koritsu_search.search import Searcher
+
+    def procedural_rank(q: str, penalty: float) -> int | None:
+        searcher = Searcher(seed_index.store, seed_index.embedder, replace(seed_index.searcher.config, procedural_penalty=penalty))
+        hits = searcher.search(q, k=20)
         return next((n for n, h in enumerate(hits) if h.kind == "speech" and is_procedural(h.text)), None)
 
     q = "続きまして 法務省 お願いいたします"
-    monkeypatch.setattr(search_mod, "PROCEDURAL_PENALTY", 0.0)
-    before = procedural_rank(q)
-    monkeypatch.setattr(search_mod, "PROCEDURAL_PENALTY", 0.5)
-    after = procedural_rank(q)
+    before = procedural_rank(q, 0.0)
+    after = procedural_rank(q, 0.5)
     assert before is not None and before < 10
     assert after is None or after > before

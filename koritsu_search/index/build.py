@@ -16,16 +16,20 @@ import numpy as np
 
 from ..embed.base import Embedder, is_embedder
 from ..errors import IngestError, KoritsuError
-from ..ingest import INGEST_VERSION, parse_file, source_sha256
-from ..ingest.api import list_source_files
+from ..ingest import parse_file, source_sha256
+from ..ingest.textnorm import sanitize_id
 from ..linking import link_measures
 from ..models import Document, Passage, Skipped
 from ..passages import make_passages
+from ..procedural import is_procedural
 from ..segment import get_segmenter
+from .columns import PassageStore
+from .contract import TERM_KEYS, current_contract
+from .dense import default_kind, engine
+from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
 from .manifest import Manifest, SourceEntry, now_iso
-from .store import DOCUMENTS_FILE, PASSAGES_FILE, TERMS_FILE, VECTORS_FILE, read_jsonl, recover_swap, write_jsonl
-from .vectors import build_faiss, default_faiss_type, default_params, save_faiss
+from .store import VECTORS_FILE, load_documents, recover_swap, write_index_files
 
 EmbedderFactory = Callable[[], Embedder]
 
@@ -41,6 +45,7 @@ class BuildReport:
     embedded: int = 0
     reused_vectors: int = 0
     reparsed_files: int = 0
+    segmented: int = 0
     reused_files: int = 0
     removed_files: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -71,45 +76,40 @@ class BuildReport:
 
 @dataclass
 class _Previous:
+    """What the last build left that this one may reuse (never modified: reuse goes through rebind)."""
+
     manifest: Manifest | None = None
-    documents: dict[str, Document] = field(default_factory=dict)  # by sha256, reusable as parsed
-    by_source: dict[str, Document] = field(default_factory=dict)  # last good version of each file
+    by_key: dict[str, Document] = field(default_factory=dict)  # last good version of each source key
+    by_sha: dict[str, Document] = field(default_factory=dict)  # parsed documents, by source hash
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # by content hash
     terms: dict[str, list[str]] = field(default_factory=dict)  # by content hash
 
 
-def _load_previous(index_dir: Path, model_id: str | None) -> _Previous:
+def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, Any]) -> _Previous:
     prev = _Previous()
     if not (index_dir / "manifest.json").exists():
         return prev
     try:
         manifest = Manifest.read(index_dir)
-        manifest.check(index_dir)
-        docs = [Document.from_dict(d) for d in read_jsonl(index_dir / DOCUMENTS_FILE)]
-        passages = [Passage.from_dict(p) for p in read_jsonl(index_dir / PASSAGES_FILE)]
-        terms = list(read_jsonl(index_dir / TERMS_FILE))
+        docs = load_documents(index_dir)
+        passages = PassageStore(index_dir)
+        lexical = LexicalIndex.load(index_dir, len(passages))
         vectors = np.load(index_dir / VECTORS_FILE, mmap_mode="r")
-    except (KoritsuError, OSError, ValueError):
+        if vectors.shape != (len(passages), manifest.dim):
+            raise ValueError(f"vectors of shape {vectors.shape} for {len(passages)} passages of dim {manifest.dim}")
+    except (KoritsuError, OSError, ValueError, KeyError, TypeError):
         return prev  # unusable: build from scratch, the old directory is replaced atomically
     prev.manifest = manifest
-    prev.by_source = {str(Path(d.source)): d for d in docs}
-    if manifest.ingest_version == INGEST_VERSION:
-        prev.documents = {d.sha256: d for d in docs}
-    for i, p in enumerate(passages):
-        if i < len(terms):
-            prev.terms[p.content_hash] = terms[i]
+    doc_by_id = {d.doc_id: d for d in docs}
+    prev.by_key = {s.key: doc_by_id[s.doc_id] for s in manifest.sources if s.doc_id in doc_by_id}
+    if manifest.contract.get("ingest_version") == contract["ingest_version"]:
+        prev.by_sha = {d.sha256: d for d in docs}
+    hashes = [passages[i].content_hash for i in range(len(passages))]
+    if all(manifest.contract.get(k) == contract[k] for k in TERM_KEYS):
+        prev.terms = {h: lexical.terms_of(i) for i, h in enumerate(hashes)}
     if model_id is None or model_id == manifest.model_id:
-        for i, p in enumerate(passages):
-            prev.vectors[p.content_hash] = np.asarray(vectors[i], dtype=np.float32)
+        prev.vectors = {h: np.asarray(vectors[i], dtype=np.float32) for i, h in enumerate(hashes)}
     return prev
-
-
-def _unique_doc_id(doc_id: str, taken: set[str]) -> str:
-    candidate, n = doc_id, 2
-    while candidate in taken:
-        candidate, n = f"{doc_id}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
 
 
 def _dir_size(path: Path) -> int:
@@ -137,6 +137,7 @@ def build_index(
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     recover_swap(index_dir)
+    remove_dead_temporaries(index_dir)
     report = BuildReport(index_dir=str(index_dir))
     loaded: list[Embedder] = []
     is_instance = is_embedder(embedder)
@@ -148,43 +149,16 @@ def build_index(
 
     if model_id is None and is_instance:
         model_id = embedder.model_id  # type: ignore[union-attr]
-    prev = _Previous() if rebuild else _load_previous(index_dir, model_id)
+    contract = current_contract()
+    prev = _Previous() if rebuild else _load_previous(index_dir, model_id, contract)
 
-    files, missing = list_source_files(paths)
+    sources, missing = list_sources(paths)
     report.skipped.extend(missing)
-    documents: list[Document] = []
-    taken: set[str] = set()
-    iterator: Iterable[Path] = files
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(files, desc="parsing", unit="file", file=sys.stderr)
-    for path in iterator:
-        sha = source_sha256(path)
-        old = prev.documents.get(sha)
-        if old is not None and (kind is None or old.kind == kind):
-            doc = old
-            doc.source = str(path)
-            report.reused_files += 1
-        else:
-            try:
-                doc = parse_file(path, kind=kind, password=password, ocr=ocr)
-            except IngestError as exc:
-                report.skipped.append(Skipped(str(path), exc.reason))
-                stale = prev.by_source.get(str(path))
-                if stale is not None:
-                    # Never lose what was indexed: keep the last good version of this file.
-                    report.kept_previous.append(str(path))
-                    stale.doc_id = _unique_doc_id(stale.doc_id, taken)
-                    documents.append(stale)
-                continue
-            report.reparsed_files += 1
-        doc.doc_id = _unique_doc_id(doc.doc_id, taken)
-        documents.append(doc)
+    documents = _read_sources(sources, prev, report, kind, password, ocr, progress)
     report.seconds["parse"] = time.perf_counter() - t0
     if prev.manifest is not None:
-        now_sources = {str(Path(d.source)) for d in documents}
-        report.removed_files = [s.source for s in prev.manifest.sources if s.source not in now_sources]
+        now_keys = {s.key for s in sources}
+        report.removed_files = [s.source for s in prev.manifest.sources if s.key not in now_keys]
 
     links = link_measures(documents)
     passages: list[Passage] = []
@@ -193,10 +167,14 @@ def build_index(
         ps = make_passages(doc)
         doc_passages[doc.doc_id] = len(ps)
         passages.extend(ps)
+    check_unique(passages)
 
     t1 = time.perf_counter()
     segmenter = get_segmenter()
     terms = [prev.terms.get(p.content_hash) or segmenter.lexical_terms(p.embed_text) for p in passages]
+    report.segmented = sum(1 for p in passages if p.content_hash not in prev.terms)
+    procedural = np.fromiter((p.kind == "speech" and is_procedural(p.text) for p in passages),
+                             dtype=bool, count=len(passages))
     report.seconds["segment"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
@@ -217,9 +195,9 @@ def build_index(
     report.seconds["embed"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
-    ftype = faiss_type or (prev.manifest.faiss_type if prev.manifest and not faiss_params else None) or default_faiss_type(len(passages))
-    fparams = {**default_params(ftype, len(passages)), **(faiss_params or {})}
-    findex = build_faiss(vectors, ftype, fparams)
+    kept_type = prev.manifest.dense_type if prev.manifest and not faiss_params else None
+    dtype = faiss_type or kept_type or default_kind(len(passages))
+    dense = engine(dtype).build(vectors, faiss_params)
     lexical = LexicalIndex.build(terms)
     report.seconds["index"] = time.perf_counter() - t3
 
@@ -227,19 +205,17 @@ def build_index(
     manifest = Manifest(
         model_id=str(model_id),
         dim=int(dim),
-        sudachi_dictionary=segmenter.dictionary,
-        sudachi_modes=["C", "A"],
-        faiss_type=ftype,
-        faiss_params=fparams,
+        dense_type=dtype,
+        dense_params=dense.params,
+        contract=contract,
         passage_count=len(passages),
         record_count=sum(len(d.records) for d in documents),
         sources=[
-            SourceEntry(d.doc_id, d.source, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
-            for d in documents
+            SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
+            for key, d in documents.items_with_keys()
         ],
         skipped=[s.to_dict() for s in report.skipped],
         created_at=created,
-        ingest_version=INGEST_VERSION,
         links=links,
     )
     report.documents = len(documents)
@@ -248,18 +224,81 @@ def build_index(
     report.seconds["total"] = time.perf_counter() - t0
     manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
 
-    def write(tmp: Path) -> None:
-        write_jsonl(tmp / DOCUMENTS_FILE, (d.to_dict() for d in documents))
-        write_jsonl(tmp / PASSAGES_FILE, (p.to_dict() for p in passages))
-        write_jsonl(tmp / TERMS_FILE, terms)
-        np.save(tmp / VECTORS_FILE, vectors)
-        save_faiss(findex, tmp)
-        lexical.save(tmp)
-        manifest.write(tmp)  # last: a directory without a manifest is never taken for an index
-
-    write_atomically(index_dir, write)
+    write_atomically(index_dir, lambda tmp: write_index_files(
+        tmp, manifest, list(documents), passages, procedural, vectors, dense, lexical))
     report.size_bytes = _dir_size(index_dir)
     return report
+
+
+class _Documents(list[Document]):
+    """Documents in source order, each with the key of its source file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[str] = []
+
+    def add(self, key: str, doc: Document) -> None:
+        self.keys.append(key)
+        self.append(doc)
+
+    def items_with_keys(self) -> list[tuple[str, Document]]:
+        return list(zip(self.keys, self, strict=True))
+
+
+def _read_sources(
+    sources: list[SourceFile], prev: _Previous, report: BuildReport, kind: str | None,
+    password: str | None, ocr: bool, progress: bool,
+) -> _Documents:
+    """Parse what changed, reuse what did not; a file that turned bad keeps its last good version."""
+    documents = _Documents()
+    taken: set[str] = set()
+    iterator: Iterable[SourceFile] = sources
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(sources, desc="parsing", unit="file", file=sys.stderr)
+    for src in iterator:
+        sha = source_sha256(src.path)
+        same = prev.by_key.get(src.key)
+        old = same if same is not None and same.sha256 == sha and sha in prev.by_sha else prev.by_sha.get(sha)
+        parsed_id = base_id(src.path, sha) if old is not None else None
+        if old is not None and parsed_id is not None and (kind is None or old.kind == kind):
+            doc = rebind(old, str(src.path), parsed_id, unique_id(parsed_id, taken))
+            report.reused_files += 1
+        else:
+            try:
+                fresh = parse_file(src.path, kind=kind, password=password, ocr=ocr)
+            except IngestError as exc:
+                report.skipped.append(Skipped(str(src.path), exc.reason))
+                stale = prev.by_key.get(src.key)
+                if stale is not None:
+                    # Never lose what was indexed: keep the last good version of this file.
+                    report.kept_previous.append(str(src.path))
+                    stale_id = sanitize_id(src.path.stem) or stale.doc_id
+                    documents.add(src.key, rebind(stale, str(src.path), stale_id, unique_id(stale_id, taken)))
+                continue
+            doc = rebind(fresh, fresh.source, fresh.doc_id, unique_id(fresh.doc_id, taken))
+            report.reparsed_files += 1
+        documents.add(src.key, doc)
+    return documents
+
+
+def remove_dead_temporaries(index_dir: Path) -> None:
+    """Remove this index's temporary directories left by builds that were killed (their process is gone)."""
+    for tmp in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):
+        pid = tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _current_umask() -> int:
@@ -293,7 +332,7 @@ def _apply_umask(root: Path) -> None:
 def write_atomically(index_dir: Path, write: Callable[[Path], None]) -> None:
     """Write into a sibling temporary directory, then swap it into place."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-{os.getpid()}-", dir=index_dir.parent))
     try:
         write(tmp)
         _apply_umask(tmp)

@@ -1,4 +1,4 @@
-"""The lexical leg: BM25 (bm25s) over Sudachi normalized terms."""
+"""The lexical leg: BM25 (bm25s) over Sudachi normalized terms, and each passage's terms as ids."""
 
 from __future__ import annotations
 
@@ -9,17 +9,23 @@ import bm25s
 import numpy as np
 
 BM25_DIR = "bm25"
+TERMS_FILE = "terms.npz"
 
 
 class LexicalIndex:
     """BM25 over pre-tokenized passages, with document frequencies for query weighting."""
 
-    def __init__(self, retriever: bm25s.BM25, n_docs: int) -> None:
+    def __init__(self, retriever: bm25s.BM25, n_docs: int, term_ptr: np.ndarray, term_ids: np.ndarray) -> None:
         self.retriever = retriever
         self.n_docs = n_docs
         self.vocab: dict[str, int] = dict(retriever.vocab_dict)
         indptr = np.asarray(retriever.scores["indptr"])
         self._df = np.diff(indptr)
+        # Each passage's terms as vocabulary ids (CSR, in order): feedback reads them, builds reuse them.
+        self._term_ptr, self._term_ids = term_ptr, term_ids
+        if len(term_ptr) != n_docs + 1:
+            raise ValueError(f"term lists for {len(term_ptr) - 1} passages, expected {n_docs}")
+        self._words: list[str] | None = None
 
     @classmethod
     def build(cls, corpus_terms: list[list[str]]) -> LexicalIndex:
@@ -29,15 +35,41 @@ class LexicalIndex:
         if not corpus:
             corpus = [[""]]
         retriever.index(corpus, show_progress=False)
-        return cls(retriever, len(corpus_terms))
+        vocab = retriever.vocab_dict
+        ptr, ids = [0], []
+        for terms in corpus_terms:
+            ids.extend(vocab[t] for t in terms if t)
+            ptr.append(len(ids))
+        return cls(retriever, len(corpus_terms), np.asarray(ptr, dtype=np.int64), np.asarray(ids, dtype=np.int32))
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(directory / BM25_DIR), show_progress=False)
+        np.savez(directory / TERMS_FILE, ptr=self._term_ptr, ids=self._term_ids)
 
     @classmethod
     def load(cls, directory: Path, n_docs: int) -> LexicalIndex:
         retriever = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, mmap=False)
-        return cls(retriever, n_docs)
+        with np.load(directory / TERMS_FILE) as data:
+            ptr, ids = data["ptr"], data["ids"]
+        return cls(retriever, n_docs, ptr, ids)
+
+    def term_ids(self, row: int) -> np.ndarray:
+        """The vocabulary ids of a passage's terms, in order."""
+        return self._term_ids[self._term_ptr[row]:self._term_ptr[row + 1]]
+
+    def terms_of(self, row: int) -> list[str]:
+        return [self.word(int(i)) for i in self.term_ids(row)]
+
+    def word(self, term_id: int) -> str:
+        if self._words is None:
+            words = [""] * len(self.vocab)
+            for w, i in self.vocab.items():
+                words[i] = w
+            self._words = words
+        return self._words[term_id]
+
+    def df_of(self, term_id: int) -> int:
+        return int(self._df[term_id])
 
     def df(self, term: str) -> int:
         tid = self.vocab.get(term)

@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..errors import IndexLoadError, IndexMismatchError
+from ..fusion import FusionConfig
+from .contract import differences
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def rebuild_hint(directory: Path) -> str:
+    return f"Rebuild it with: koritsu-search index --index {directory} --rebuild SOURCES"
 
 
 @dataclass
 class SourceEntry:
-    """One indexed source file."""
+    """One indexed source file: key is its path relative to the folder it was found in."""
 
     doc_id: str
     source: str
+    key: str
     sha256: str
     kind: str
     pages: int
@@ -34,14 +41,13 @@ class SourceEntry:
 
 @dataclass
 class Manifest:
-    """Build metadata stored with every index."""
+    """Build metadata stored with every index: the contract it was built under, and its sources."""
 
     model_id: str
     dim: int
-    sudachi_dictionary: str
-    sudachi_modes: list[str]
-    faiss_type: str
-    faiss_params: dict[str, Any] = field(default_factory=dict)
+    dense_type: str
+    dense_params: dict[str, Any] = field(default_factory=dict)
+    contract: dict[str, Any] = field(default_factory=dict)
     passage_count: int = 0
     record_count: int = 0
     sources: list[SourceEntry] = field(default_factory=list)
@@ -51,7 +57,6 @@ class Manifest:
     updated_at: str = field(default_factory=now_iso)
     format_version: int = FORMAT_VERSION
     package_version: str = __version__
-    ingest_version: int = 0
     # Documents whose measures are linked by 施策No. (same declared plan, agreeing names).
     links: list[dict[str, Any]] = field(default_factory=list)
 
@@ -68,32 +73,48 @@ class Manifest:
         if not path.exists():
             raise IndexLoadError(
                 f"{directory} is not an index (no {MANIFEST_NAME}). "
-                f"Build it with: koritsu-search index --index {directory}"
+                f"Build it with: koritsu-search index --index {directory} SOURCES"
             )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+            version = data.get("format_version")
+            if version != FORMAT_VERSION:
+                raise IndexMismatchError(
+                    f"{directory} has index format {version}, this koritsu-search {__version__} reads "
+                    f"format {FORMAT_VERSION}. {rebuild_hint(directory)}"
+                )
+            known = {f.name for f in fields(cls)}
+            unknown = sorted(set(data) - known)
+            if unknown:
+                raise ValueError(f"unknown fields {', '.join(unknown)}")
             data["sources"] = [SourceEntry(**s) for s in data.get("sources", [])]
-            return cls(**data)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise IndexLoadError(
-                f"{path} is damaged ({exc}). Rebuild with: koritsu-search index --index {directory} --rebuild"
-            ) from exc
+            manifest = cls(**data)
+            if manifest.dim <= 0 or manifest.passage_count < 0:
+                raise ValueError(f"dim {manifest.dim}, passage_count {manifest.passage_count}")
+            return manifest
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise IndexLoadError(f"{path} is damaged ({exc}). {rebuild_hint(directory)}") from exc
 
-    def check(self, directory: Path, model_id: str | None = None, sudachi_dictionary: str | None = None) -> None:
-        """Refuse an index this code or this model cannot use, saying how to rebuild."""
-        hint = f"Rebuild it with: koritsu-search index --index {directory} --rebuild"
-        if self.format_version != FORMAT_VERSION:
+    def fusion_config(self) -> FusionConfig:
+        return FusionConfig.from_dict(self.contract.get("fusion", {}))
+
+    def check(self, directory: Path, current: dict[str, Any], ignore: tuple[str, ...] = ()) -> None:
+        """Refuse an index built under another contract (dictionary, tokenizer rules, ...), saying what
+        changed and how to update it."""
+        diffs = differences(self.contract, {k: v for k, v in current.items() if k not in ignore})
+        if diffs:
             raise IndexMismatchError(
-                f"{directory} has index format {self.format_version}, this koritsu-search "
-                f"{__version__} reads format {FORMAT_VERSION}. {hint}"
+                f"{directory} was built under other settings: {'; '.join(diffs)}. Update it with: "
+                f"koritsu-search index --index {directory} SOURCES (stored vectors are reused; "
+                "only what changed is redone)"
             )
-        if model_id is not None and model_id != self.model_id:
+
+    def check_model(self, directory: Path, model_id: str) -> None:
+        if model_id != self.model_id:
             raise IndexMismatchError(
                 f"{directory} was built with the model '{self.model_id}', not '{model_id}'. "
-                f"Use --model '{self.model_id}', or {hint[0].lower()}{hint[1:]} --model '{model_id}'"
-            )
-        if sudachi_dictionary is not None and sudachi_dictionary != self.sudachi_dictionary:
-            raise IndexMismatchError(
-                f"{directory} was built with Sudachi dictionary '{self.sudachi_dictionary}', "
-                f"this machine has '{sudachi_dictionary}'. {hint}"
+                f"Use --model '{self.model_id}', or rebuild it with: koritsu-search index --index "
+                f"{directory} --rebuild --model '{model_id}' SOURCES"
             )

@@ -1,31 +1,31 @@
-"""Open an index directory: check its manifest and load passages, vectors, FAISS and BM25."""
+"""An index directory on disk: write its files, open and check them, and look up what they hold."""
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..embed.base import Embedder, is_embedder
 from ..errors import IndexLoadError, QueryError
 from ..linking import Measure, collect_measures, edition_of
-from ..models import Answer, Document, Filters, Hit, Passage, Record
+from ..models import Document, Passage, Record
+from .columns import PassageStore, write_store
+from .contract import current_contract
+from .dense import DenseIndex, engine
 from .lexical import LexicalIndex
-from .manifest import Manifest
-from .vectors import load_faiss, set_search_params
+from .manifest import Manifest, rebuild_hint
 
-if TYPE_CHECKING:
-    from ..search import SearchTrace
-
-DOCUMENTS_FILE = "documents.jsonl"
-PASSAGES_FILE = "passages.jsonl"
-TERMS_FILE = "terms.jsonl"
-VECTORS_FILE = "vectors.npy"
+DOCUMENTS_FILE = "documents.jsonl"  # one document per line, without its records
+RECORDS_FILE = "records.jsonl"  # one record per line, in document order
+RECORD_IDS_FILE = "records.ids.json"  # each record's id and byte offset in records.jsonl
+VECTORS_FILE = "vectors.npy"  # every passage's vector, kept so that updates reuse them
 
 
 def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
@@ -42,161 +42,171 @@ def read_jsonl(path: Path) -> Iterator[Any]:
                 yield json.loads(line)
 
 
+def write_index_files(
+    directory: Path, manifest: Manifest, documents: list[Document], passages: list[Passage],
+    procedural: np.ndarray, vectors: np.ndarray, dense: DenseIndex, lexical: LexicalIndex,
+) -> None:
+    """Write every file of an index into directory; the manifest last, so that a directory
+    without one is never taken for an index."""
+    write_jsonl(directory / DOCUMENTS_FILE, ({**d.to_dict(), "records": []} for d in documents))
+    ids, offsets, pos = [], [], 0
+    with open(directory / RECORDS_FILE, "wb") as fh:
+        for d in documents:
+            for r in d.records:
+                line = (json.dumps({"doc_id": d.doc_id, **r.to_dict()}, ensure_ascii=False) + "\n").encode("utf-8")
+                ids.append(r.record_id)
+                offsets.append(pos)
+                pos += fh.write(line)
+    offsets.append(pos)
+    (directory / RECORD_IDS_FILE).write_text(json.dumps({"ids": ids, "offsets": offsets}), encoding="utf-8")
+    write_store(directory, passages, procedural)
+    np.save(directory / VECTORS_FILE, vectors)
+    dense.save(directory)
+    lexical.save(directory)
+    manifest.write(directory)
+
+
+def load_documents(directory: Path) -> list[Document]:
+    """Every document with its records (for updates and the measure view)."""
+    docs = [Document.from_dict(d) for d in read_jsonl(directory / DOCUMENTS_FILE)]
+    by_id = {d.doc_id: d for d in docs}
+    for row in read_jsonl(directory / RECORDS_FILE):
+        by_id[row.pop("doc_id")].records.append(Record.from_dict(row))
+    return docs
+
+
+class _RecordFile:
+    """Records read one at a time by id from records.jsonl."""
+
+    def __init__(self, directory: Path) -> None:
+        table = json.loads((directory / RECORD_IDS_FILE).read_text(encoding="utf-8"))
+        ids, offsets = table["ids"], table["offsets"]
+        if len(offsets) != len(ids) + 1:
+            raise ValueError(f"{RECORD_IDS_FILE} has {len(ids)} ids and {len(offsets)} offsets")
+        self._spans = {rid: (offsets[i], offsets[i + 1]) for i, rid in enumerate(ids)}
+        with open(directory / RECORDS_FILE, "rb") as fh:
+            self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if offsets[-1] else b""
+
+    def get(self, record_id: str) -> Record | None:
+        span = self._spans.get(record_id)
+        if span is None:
+            return None
+        row = json.loads(self._data[span[0]:span[1]])
+        row.pop("doc_id", None)
+        return Record.from_dict(row)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
 def recover_swap(index_dir: Path) -> None:
     """If a crash fell between the two renames of a swap, put the previous index back."""
     if index_dir.exists() or not index_dir.parent.exists():
         return
-    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"))
+    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
     if olds:
         os.replace(olds[-1], index_dir)
 
 
-class Index:
-    """A loaded index: the object the CLI, the UI and the evaluation use."""
+class IndexStore:
+    """What an opened index holds: manifest, passages, dense and lexical indexes, documents."""
 
-    def __init__(self, path: Path, embedder: Embedder | Callable[[], Embedder] | None = None) -> None:
+    def __init__(self, path: Path, manifest: Manifest, passages: PassageStore, dense: DenseIndex,
+                 lexical: LexicalIndex, records: _RecordFile, documents: list[Document]) -> None:
         self.path = path
-        self.manifest = Manifest.read(path)
-        self.manifest.check(path)
-        try:
-            self.documents = [Document.from_dict(d) for d in read_jsonl(path / DOCUMENTS_FILE)]
-            self.passages = [Passage.from_dict(p) for p in read_jsonl(path / PASSAGES_FILE)]
-            self.terms: list[list[str]] = list(read_jsonl(path / TERMS_FILE))
-            self.vectors = np.load(path / VECTORS_FILE, mmap_mode="r")
-            self.faiss = load_faiss(path)
-            self.lexical = LexicalIndex.load(path, len(self.passages))
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise IndexLoadError(
-                f"{path} is incomplete or damaged ({exc}). "
-                f"Rebuild it with: koritsu-search index --index {path} --rebuild"
-            ) from exc
-        if len(self.passages) != self.manifest.passage_count or self.vectors.shape[0] != len(self.passages):
-            raise IndexLoadError(
-                f"{path} is inconsistent: manifest says {self.manifest.passage_count} passages, found "
-                f"{len(self.passages)} passages and {self.vectors.shape[0]} vectors. "
-                f"Rebuild it with: koritsu-search index --index {path} --rebuild"
-            )
-        set_search_params(self.faiss, self.manifest.faiss_type, self.manifest.faiss_params)
-        self.records: dict[str, Record] = {r.record_id: r for d in self.documents for r in d.records}
-        rows: dict[str, list[int]] = {}
-        for i, p in enumerate(self.passages):
-            for m in p.ministries:
-                rows.setdefault(m, []).append(i)
-        # Row ids of each ministry's passages, for queries that name a ministry.
-        self.ministry_rows: dict[str, np.ndarray] = {m: np.array(r, dtype=np.int64) for m, r in rows.items()}
-        self.doc_titles = {d.doc_id: d.title for d in self.documents}
-        self._doc_kinds = {d.doc_id: d.kind for d in self.documents}
-        self._editions = {d.doc_id: edition_of(d) for d in self.documents}
-        self._sources = {d.doc_id: (d.source, d.pages) for d in self.documents}
+        self.manifest = manifest
+        self.passages = passages
+        self.dense = dense
+        self.lexical = lexical
+        self._records = records
+        self._documents = {d.doc_id: d for d in documents}
+        self.doc_titles = {d.doc_id: d.title for d in documents}
+        self._editions = {d.doc_id: edition_of(d) for d in documents}
         self._measures: dict[str, Measure] | None = None
-        self._embedder_source = embedder
-        is_instance = is_embedder(embedder)
-        self._embedder: Embedder | None = embedder if is_instance else None  # type: ignore[assignment]
+        self._by_number: dict[int, list[Measure]] = {}
         self._lock = threading.Lock()
-        if self._embedder is not None:
-            self._check_model(self._embedder)
 
-    def _check_model(self, embedder: Embedder) -> None:
-        self.manifest.check(self.path, model_id=embedder.model_id)
+    @classmethod
+    def open(cls, path: str | Path, check_fusion: bool = True) -> IndexStore:
+        """Open and check an index directory; IndexLoadError (with the rebuild command) when it is
+        missing, damaged or built under another contract."""
+        p = Path(path)
+        recover_swap(p)
+        if not p.exists():
+            raise IndexLoadError(f"no index at {p}. Build it with: koritsu-search index --index {p} SOURCES")
+        manifest = Manifest.read(p)
+        manifest.check(p, current_contract(), ignore=() if check_fusion else ("fusion",))
+        try:
+            passages = PassageStore(p)
+            dense = engine(manifest.dense_type).load(p, manifest.dense_params)
+            lexical = LexicalIndex.load(p, len(passages))
+            records = _RecordFile(p)
+            documents = [Document.from_dict(d) for d in read_jsonl(p / DOCUMENTS_FILE)]
+            vectors = np.load(p / VECTORS_FILE, mmap_mode="r")  # reads the header only
+            if vectors.shape != (manifest.passage_count, manifest.dim):
+                raise ValueError(f"{VECTORS_FILE} holds {vectors.shape}, the manifest says "
+                                 f"{(manifest.passage_count, manifest.dim)}")
+            del vectors
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+            raise IndexLoadError(f"{p} is incomplete or damaged ({exc}). {rebuild_hint(p)}") from exc
+        counts = (len(passages), len(dense), lexical.n_docs)
+        if any(c != manifest.passage_count for c in counts) or len(records) != manifest.record_count:
+            raise IndexLoadError(
+                f"{p} is inconsistent: the manifest says {manifest.passage_count} passages and "
+                f"{manifest.record_count} records; found {counts[0]} passages, {counts[1]} vectors and "
+                f"{len(records)} records. {rebuild_hint(p)}"
+            )
+        return cls(p, manifest, passages, dense, lexical, records, documents)
 
-    @property
-    def embedder(self) -> Embedder:
-        """The query embedder, loaded on first use and checked against the manifest."""
-        with self._lock:
-            if self._embedder is None:
-                src = self._embedder_source
-                if src is None:
-                    from ..embed import load_embedder
-
-                    emb = load_embedder(self.manifest.model_id)
-                else:
-                    emb = src()  # type: ignore[operator]
-                self._check_model(emb)
-                self._embedder = emb
-            return self._embedder
-
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        filters: Filters | None = None,
-        mode: str = "hybrid",
-        trace: SearchTrace | None = None,
-    ) -> list[Hit]:
-        """Top-k passages for the query (mode: hybrid, dense or lexical)."""
-        from ..search import search
-
-        return search(self, query, k=k, filters=filters, mode=mode, trace=trace)
-
-    def ask(
-        self, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
-        complete: bool = False,
-    ) -> Answer:
-        """The question's answer: items above the relevance cut (the first k, or all when complete)."""
-        from ..answer import ask
-
-        return ask(self, question, k=k, filters=filters, mode=mode, complete=complete)
-
-    def warm_up(self) -> None:
-        """Load the model and run one question, so that the first real question is as fast as the next."""
-        self.ask("孤独・孤立対策の相談窓口", k=1)
+    def check_model(self, model_id: str) -> None:
+        self.manifest.check_model(self.path, model_id)
 
     def record(self, record_id: str) -> Record | None:
-        return self.records.get(record_id)
+        return self._records.get(record_id)
+
+    @property
+    def documents(self) -> list[Document]:
+        """The documents without their records (titles, sources, kinds, metadata)."""
+        return list(self._documents.values())
 
     @property
     def measures(self) -> dict[str, Measure]:
         """Every measure by key, each with its documents' entries (plan beside status)."""
-        if self._measures is None:
-            self._measures = collect_measures(self.documents)
-        return self._measures
+        with self._lock:
+            if self._measures is None:
+                docs = [replace(d, records=[]) for d in self._documents.values()]
+                by_id = {d.doc_id: d for d in docs}
+                for row in read_jsonl(self.path / RECORDS_FILE):
+                    if row.get("measure_no") is not None:
+                        by_id[row.pop("doc_id")].records.append(Record.from_dict(row))
+                self._measures = collect_measures(docs)
+                for m in self._measures.values():
+                    self._by_number.setdefault(m.no, []).append(m)
+            return self._measures
 
     def measure(self, measure_no: int, series: str | None = None) -> Measure | None:
         """The measure numbered measure_no (in the plan series given when several share it)."""
-        found = [m for m in self.measures.values() if m.no == measure_no
-                 and (series is None or m.key.startswith(f"{series}#"))]
+        _ = self.measures
+        found = [m for m in self._by_number.get(measure_no, []) if series is None or m.key.startswith(f"{series}#")]
         if len(found) > 1:
             keys = ", ".join(m.key.rsplit("#", 1)[0] for m in found)
             raise QueryError(f"施策No.{measure_no} exists in several plans ({keys}); name one with series=")
         return found[0] if found else None
 
     def doc_kind(self, doc_id: str) -> str | None:
-        return self._doc_kinds.get(doc_id)
+        d = self._documents.get(doc_id)
+        return d.kind if d is not None else None
 
     def doc_edition(self, doc_id: str) -> str | None:
         return self._editions.get(doc_id)
 
     def doc_source(self, doc_id: str) -> tuple[str, int] | None:
         """The indexed file of a document (its source path as indexed) and its page count."""
-        return self._sources.get(doc_id)
+        d = self._documents.get(doc_id)
+        return (d.source, d.pages) if d is not None else None
 
     def facets(self) -> dict[str, list[str]]:
         """The values each filter can take, for menus."""
-        ministries: dict[str, None] = {}
-        sections: dict[str, None] = {}
-        fields: dict[str, None] = {}
-        kinds: dict[str, None] = {}
-        for p in self.passages:
-            for m in p.ministries:
-                ministries[m] = None
-            for s in p.section:
-                sections[s] = None
-            if p.field:
-                fields[p.field] = None
-            kinds[p.kind] = None
-        return {
-            "ministries": sorted(ministries),
-            "documents": [d.doc_id for d in self.documents],
-            "sections": list(sections),
-            "fields": list(fields),
-            "kinds": list(kinds),
-        }
-
-
-def open_index(path: str | Path = "indexes/default", embedder: Embedder | Callable[[], Embedder] | None = None) -> Index:
-    """Load an index directory; the model is loaded on the first query that needs it."""
-    p = Path(path)
-    recover_swap(p)
-    if not p.exists():
-        raise IndexLoadError(f"no index at {p}. Build it with: koritsu-search index --index {p}")
-    return Index(p, embedder)
+        values = self.passages.facet_values()
+        return {"ministries": values["ministries"], "documents": list(self._documents),
+                "sections": values["sections"], "fields": values["fields"], "kinds": values["kinds"]}

@@ -1,0 +1,165 @@
+"""The passage store: metadata as integer columns with per-value row lists, text read on demand."""
+
+from __future__ import annotations
+
+import json
+import mmap
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..models import Filters, Passage
+
+PASSAGES_FILE = "passages.jsonl"
+COLUMNS_FILE = "columns.npz"
+VALUES_FILE = "columns.json"
+# Single-valued columns (one code per passage) and multi-valued ones (a CSR list per passage).
+SINGLE = ("record", "doc", "kind", "field")
+MULTI = ("ministry", "section")
+_ATTR = {"record": "record_id", "doc": "doc_id", "kind": "kind", "field": "field",
+         "ministry": "ministries", "section": "section"}
+
+
+class _Codes:
+    """Distinct values in first-seen order, each with a small integer code."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self.code: dict[str, int] = {}
+
+    def __call__(self, value: str | None) -> int:
+        key = value or ""
+        c = self.code.get(key)
+        if c is None:
+            c = self.code[key] = len(self.values)
+            self.values.append(key)
+        return c
+
+
+def write_store(directory: Path, passages: Sequence[Passage], procedural: np.ndarray) -> None:
+    """Write passages.jsonl, its byte offsets and the metadata columns."""
+    codes = {name: _Codes() for name in (*SINGLE, *MULTI)}
+    single = {name: np.empty(len(passages), dtype=np.int32) for name in SINGLE}
+    multi: dict[str, tuple[list[int], list[int]]] = {name: ([0], []) for name in MULTI}
+    offsets = np.empty(len(passages) + 1, dtype=np.int64)
+    pos = 0
+    with open(directory / PASSAGES_FILE, "wb") as fh:
+        for i, p in enumerate(passages):
+            line = (json.dumps(p.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+            offsets[i] = pos
+            pos += len(line)
+            fh.write(line)
+            for name in SINGLE:
+                single[name][i] = codes[name](getattr(p, _ATTR[name]))
+            for name in MULTI:
+                ptr, vals = multi[name]
+                vals.extend(codes[name](v) for v in getattr(p, _ATTR[name]))
+                ptr.append(len(vals))
+    offsets[len(passages)] = pos
+    arrays: dict[str, np.ndarray] = {"offsets": offsets, "procedural": np.asarray(procedural, dtype=bool)}
+    arrays.update(single)
+    for name, (ptr, vals) in multi.items():
+        arrays[f"{name}_ptr"] = np.asarray(ptr, dtype=np.int64)
+        arrays[name] = np.asarray(vals, dtype=np.int32)
+    np.savez(directory / COLUMNS_FILE, **arrays)
+    values = {name: c.values for name, c in codes.items()}
+    (directory / VALUES_FILE).write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+
+
+class PassageStore(Sequence[Passage]):
+    """Passages of an opened index: columns in memory, full rows parsed only when asked for."""
+
+    def __init__(self, directory: Path) -> None:
+        with np.load(directory / COLUMNS_FILE) as data:
+            self._cols: dict[str, np.ndarray] = {k: data[k] for k in data.files}
+        self.values: dict[str, list[str]] = json.loads((directory / VALUES_FILE).read_text(encoding="utf-8"))
+        self._offsets = self._cols.pop("offsets")
+        self.procedural: np.ndarray = self._cols.pop("procedural")
+        self._n = len(self._offsets) - 1
+        missing = [c for c in (*SINGLE, *MULTI) if c not in self.values]
+        if missing or any(len(self._cols[c]) != self._n for c in SINGLE) or len(self.procedural) != self._n:
+            raise ValueError(f"the passage columns do not match {self._n} passages")
+        self._codes = {name: {v: i for i, v in enumerate(vals)} for name, vals in self.values.items()}
+        with open(directory / PASSAGES_FILE, "rb") as fh:
+            self._text = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if self._n else b""
+        self._rows: dict[str, list[np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> Passage:  # type: ignore[override]
+        if not -self._n <= i < self._n:
+            raise IndexError(i)
+        i %= self._n
+        raw = self._text[int(self._offsets[i]):int(self._offsets[i + 1])]
+        return Passage.from_dict(json.loads(raw))
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self[i] for i in range(self._n))
+
+    def column(self, name: str) -> np.ndarray:
+        """The code of each passage in a single-valued column (record, doc, kind, field)."""
+        return self._cols[name]
+
+    def code(self, name: str, value: str) -> int | None:
+        return self._codes[name].get(value)
+
+    def record_ids(self, rows: np.ndarray) -> list[str]:
+        vals = self.values["record"]
+        return [vals[c] for c in self._cols["record"][rows]]
+
+    def rows(self, name: str, value: str) -> np.ndarray:
+        """The sorted rows whose column holds value (empty when none)."""
+        code = self._codes[name].get(value)
+        if code is None:
+            return np.empty(0, dtype=np.int64)
+        return self._inverted(name)[code]
+
+    def _inverted(self, name: str) -> list[np.ndarray]:
+        """Rows of each code of a column, built on first use: O(n log n) once, then O(rows) per filter."""
+        with self._lock:
+            found = self._rows.get(name)
+            if found is None:
+                if name in SINGLE:
+                    codes, rows = self._cols[name], np.arange(self._n, dtype=np.int64)
+                else:
+                    ptr = self._cols[f"{name}_ptr"]
+                    codes, rows = self._cols[name], np.repeat(np.arange(self._n, dtype=np.int64), np.diff(ptr))
+                order = np.argsort(codes, kind="stable")
+                bounds = np.cumsum(np.bincount(codes, minlength=len(self.values[name])))[:-1]
+                found = self._rows[name] = np.split(rows[order], bounds)
+            return found
+
+    def select(self, filters: Filters | None) -> np.ndarray | None:
+        """Sorted row ids that pass the filters, or None when nothing is filtered."""
+        if filters is None or filters.is_empty():
+            return None
+        parts: list[np.ndarray] = []
+        # Sections match by substring (a filter "（１）" takes every section under it).
+        sections = [v for v in self.values["section"] if any(s in v for s in filters.sections)]
+        for name, wanted in (("ministry", filters.ministries), ("doc", filters.doc_ids),
+                             ("section", sections if filters.sections else []),
+                             ("field", [f or "" for f in filters.fields]), ("kind", filters.kinds)):
+            if wanted or (name == "section" and filters.sections):
+                found = [self.rows(name, v) for v in dict.fromkeys(wanted)]
+                parts.append(np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64))
+        rows = parts[0]
+        for other in parts[1:]:
+            rows = np.intersect1d(rows, other, assume_unique=True)
+        return rows.astype(np.int64, copy=False)
+
+    def facet_values(self) -> dict[str, list[str]]:
+        """The values each filter can take (ministries sorted, others in first-seen order)."""
+        return {
+            "ministries": sorted(v for v in self.values["ministry"] if v),
+            "sections": [v for v in self.values["section"] if v],
+            "fields": [v for v in self.values["field"] if v],
+            "kinds": [v for v in self.values["kind"] if v],
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {"passages": self._n, **{name: len(vals) for name, vals in self.values.items()}}
