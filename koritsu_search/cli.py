@@ -37,7 +37,7 @@ from .cli_options import (
     SectionOpt,
     Sort,
 )
-from .errors import FilterError, KoritsuError
+from .errors import FilterError, KoritsuError, QueryError
 from .models import Filters
 
 if TYPE_CHECKING:
@@ -295,6 +295,8 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
             assert query is not None
             answer = idx.ask(query, k=k, filters=filters, mode=mode.value, complete=complete)
             _answer_out(answer, idx, fmt, sort, group)
+    except QueryError as exc:
+        _fail(str(exc), 2)
     except KoritsuError as exc:
         _fail(str(exc))
 
