@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .library import Index, open_index  # noqa: E402
-from .models import Answer, Filters, Hit, Passage, Record  # noqa: E402
+from .library import Index, open_index
+from .models import Answer, Filters, Hit, Passage, Record
 
 __all__ = ["Answer", "Filters", "Hit", "Index", "Passage", "Record", "__version__", "open_index"]

@@ -8,16 +8,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from .confidence import FEATURES, Calibration, QueryScores, item_features, load_calibration
 from .ingest.kinds import record_kind
+from .intent import read_intent
 from .listing import summarize_en
 from .models import Answer, AnswerItem, Citation, Filters, Hit
-from .confidence import FEATURES, Calibration, QueryScores, item_features, load_calibration
-from .intent import read_intent
-from .search import Searcher, SearchTrace, check_k, check_mode, clean_query
 from .procedural import is_procedural_sentence
+from .search import Searcher, SearchTrace, check_k, check_mode, clean_query
 from .segment import get_segmenter
 from .translate import translate
-
 
 HITS = 300  # passages fetched per question: enough distinct units for a complete list
 NEAREST = 3  # items shown as "nearest" when nothing is above the cut

@@ -33,8 +33,9 @@ def split_text(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, str]]:
             sentences.append((s, s + max_chars))
             s += max_chars
         sentences.append((s, e))
-    chunks: list[tuple[int, str]] = []
-    cur_s, cur_e = None, None
+    chunks: list[tuple[int, int]] = []
+    cur_s: int | None = None
+    cur_e = 0
     for s, e in sentences:
         if cur_s is None:
             cur_s, cur_e = s, e
@@ -46,9 +47,9 @@ def split_text(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, str]]:
     if cur_s is not None:
         chunks.append((cur_s, cur_e))
     out: list[tuple[int, str]] = []
-    for s, e in chunks:
-        raw = text[s:e]
+    for cs, ce in chunks:
+        raw = text[cs:ce]
         stripped = raw.strip()
         if stripped:
-            out.append((s + raw.find(stripped), stripped))
+            out.append((cs + raw.find(stripped), stripped))
     return out

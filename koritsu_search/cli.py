@@ -25,8 +25,8 @@ from .cli_options import (
     KindOpt,
     MinistryOpt,
     Mode,
-    ModeOpt,
     ModelOpt,
+    ModeOpt,
     NoOcrOpt,
     OutFormat,
     OutFormatOpt,
@@ -170,8 +170,8 @@ def index(
     else:
         for s in report.skipped:
             typer.echo(f"skipped {s.source}: {s.reason}", err=True)
-        for s in report.kept_previous:
-            typer.echo(f"kept the previously indexed version of {s}", err=True)
+        for kept in report.kept_previous:
+            typer.echo(f"kept the previously indexed version of {kept}", err=True)
         typer.echo(f"{index_dir}: {report.summary()}")
     if report.documents == 0:
         _fail("no document could be indexed")
@@ -401,7 +401,8 @@ def serve(
             report = build_default_index([corpus], index_dir, model=model, progress=True)
             typer.echo(f"{index_dir}: {report.summary()}", err=True)
         idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
-        from .ui_server import choose_port, serve as serve_app
+        from .ui_server import choose_port
+        from .ui_server import serve as serve_app
 
         chosen = choose_port(host, port)
         typer.echo("Loading the embedding model and warming up…", err=True)

@@ -98,7 +98,7 @@ def answer_rows(answer: Answer, order: Sequence[AnswerItem] | None = None) -> It
             "・".join(item.ministries),
             " ".join(_urls(item)),
         ]
-        for c in item.citations or [None]:
+        for c in item.citations or [None]:  # type: ignore[list-item]
             yield head + _citation_cells(c)
 
 

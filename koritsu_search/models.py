@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, dataclass
 from typing import Any
 
 # Record kinds (their behaviour lives in koritsu_search.ingest.kinds).
@@ -38,20 +39,20 @@ class Record:
     record_id: str
     kind: str
     text: str
-    pages: list[int] = field(default_factory=list)
+    pages: list[int] = dataclasses.field(default_factory=list)
     measure_no: int | None = None
     measure_name: str | None = None
-    section: list[str] = field(default_factory=list)
-    ministries: list[str] = field(default_factory=list)
-    fields: dict[str, str] = field(default_factory=dict)
-    field_pages: dict[str, list[int]] = field(default_factory=dict)
-    urls: list[str] = field(default_factory=list)
+    section: list[str] = dataclasses.field(default_factory=list)
+    ministries: list[str] = dataclasses.field(default_factory=list)
+    fields: dict[str, str] = dataclasses.field(default_factory=dict)
+    field_pages: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    urls: list[str] = dataclasses.field(default_factory=list)
     speaker: str | None = None
     organization: str | None = None
     # [char offset in text, page] where a new page starts inside the text (speeches, paragraphs).
-    page_offsets: list[list[int]] = field(default_factory=list)
+    page_offsets: list[list[int]] = dataclasses.field(default_factory=list)
     # Page numbers printed on the pages (footers), when they differ from the PDF page index.
-    printed_pages: list[int] = field(default_factory=list)
+    printed_pages: list[int] = dataclasses.field(default_factory=list)
     # The measure across documents ("<plan series>#<No.>"), set when documents are linked.
     measure_key: str | None = None
     # Mean Tesseract confidence (0-100) when the text was read by OCR.
@@ -86,9 +87,9 @@ class Document:
     kind: str
     pages: int
     sha256: str
-    records: list[Record] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    records: list[Record] = dataclasses.field(default_factory=list)
+    metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,8 +129,8 @@ class Passage:
     measure_name: str | None = None
     measure_key: str | None = None
     printed_page: int | None = None
-    ministries: list[str] = field(default_factory=list)
-    section: list[str] = field(default_factory=list)
+    ministries: list[str] = dataclasses.field(default_factory=list)
+    section: list[str] = dataclasses.field(default_factory=list)
     field: str | None = None
     speaker: str | None = None
     url: str | None = None
@@ -147,11 +148,11 @@ class Passage:
 class Filters:
     """Restrictions applied identically to the dense and the lexical leg."""
 
-    ministries: list[str] = field(default_factory=list)
-    doc_ids: list[str] = field(default_factory=list)
-    sections: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
+    ministries: list[str] = dataclasses.field(default_factory=list)
+    doc_ids: list[str] = dataclasses.field(default_factory=list)
+    sections: list[str] = dataclasses.field(default_factory=list)
+    fields: list[str] = dataclasses.field(default_factory=list)
+    kinds: list[str] = dataclasses.field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.ministries or self.doc_ids or self.sections or self.fields or self.kinds)
@@ -242,7 +243,7 @@ class Citation:
     field: str | None
     speaker: str | None
     quote: str
-    highlights: list[tuple[int, int]] = field(default_factory=list)
+    highlights: list[tuple[int, int]] = dataclasses.field(default_factory=list)
     printed_page: int | None = None
     doc_kind: str | None = None
     edition: str | None = None
@@ -267,11 +268,11 @@ class AnswerItem:
     measure_no: int | None = None
     measure_name: str | None = None
     speaker: str | None = None
-    ministries: list[str] = field(default_factory=list)
-    section: list[str] = field(default_factory=list)
+    ministries: list[str] = dataclasses.field(default_factory=list)
+    section: list[str] = dataclasses.field(default_factory=list)
     url: str | None = None
-    urls: list[str] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
+    urls: list[str] = dataclasses.field(default_factory=list)
+    citations: list[Citation] = dataclasses.field(default_factory=list)
     measure_key: str | None = None
     # Calibrated probability (0-1) that the item is relevant, and its band: "high", "medium", "low".
     confidence: float | None = None
@@ -290,14 +291,14 @@ class Answer:
     question: str
     summary: str
     # The items above the relevance cut (all of them when asked for a complete list, else the first k).
-    items: list[AnswerItem] = field(default_factory=list)
+    items: list[AnswerItem] = dataclasses.field(default_factory=list)
     # How many items are above the cut in all (len(items) unless the list was shortened to k).
     total: int = 0
     # False when nothing is above the cut; `nearest` then holds the closest items, shown as such.
     confident: bool = True
-    nearest: list[AnswerItem] = field(default_factory=list)
+    nearest: list[AnswerItem] = dataclasses.field(default_factory=list)
     # Ministries the question names (厚労省 -> 厚生労働省): their passages are boosted, not filtered.
-    implied_ministries: list[str] = field(default_factory=list)
+    implied_ministries: list[str] = dataclasses.field(default_factory=list)
     filters: Filters | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -399,10 +399,3 @@ def build_app(index: Index) -> gr.Blocks:
         app.load(on_load, None, [*controls, *outputs], show_progress="hidden").then(None, None, None, js=RESTORE_LOAD_JS)
     weakref.finalize(app, shutil.rmtree, export_root, True)
     return app
-
-
-def launch(index: Index, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the app on host:port (blocking); a taken port is an error, port 0 picks a free one."""
-    from .ui_server import choose_port, serve
-
-    serve(index, host, choose_port(host, port))

@@ -169,7 +169,7 @@ def render_cards(answer: Answer, view: View) -> str:
 
 
 TABLE_COLUMNS = ["順位", "関連度", "種類", "施策No.・タイトル", "府省庁", "出典", "引用"]
-TABLE_WIDTHS = ["52px", "64px", "64px", "26%", "120px", "22%", "34%"]
+TABLE_WIDTHS: list[str | int] = ["52px", "64px", "64px", "26%", "120px", "22%", "34%"]
 
 
 def table_rows(answer: Answer, items: Sequence[AnswerItem] | None = None) -> list[list[object]]:

@@ -36,7 +36,7 @@ class FakeEmbedder:
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float32)
         t = text.strip()
-        for a, b in zip(t, t[1:] + " "):
+        for a, b in zip(t, t[1:] + " ", strict=True):
             h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
             v[h % self.dim] += 1.0
         n = np.linalg.norm(v)

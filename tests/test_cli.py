@@ -6,13 +6,13 @@ import csv
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
 from koritsu_search import cli
 from koritsu_search.cli import app
 from koritsu_search.export import CSV_COLUMNS, HIT_COLUMNS
@@ -21,11 +21,12 @@ from koritsu_search.listing import summarize_en
 from koritsu_search.models import Answer, AnswerItem, Citation, Filters
 from koritsu_search.render import render_answer
 
+from conftest import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
+
 runner = CliRunner()
 
 
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
+def use_fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
     import koritsu_search.embed as embed
     import koritsu_search.pipeline as pipeline
 
@@ -35,11 +36,26 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def cli_index(tmp_path: Path, fake_model: None) -> Path:
-    d = tmp_path / "idx"
-    result = runner.invoke(app, ["index", str(CORPUS), "--index", str(d)])
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fake_model(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def built_cli_index(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path) -> Path:
+    """The seed corpus indexed through the CLI, as an update of the session's seed index (so that the
+    PDFs are parsed once per session; a build from nothing runs in the slow end-to-end tests)."""
+    d = tmp_path_factory.mktemp("cli") / "idx"
+    shutil.copytree(seed_index_dir, d)
+    with pytest.MonkeyPatch.context() as mp:
+        use_fake_model(mp)
+        result = runner.invoke(app, ["index", str(CORPUS), "--index", str(d)])
     assert result.exit_code == 0, result.output
     return d
+
+
+@pytest.fixture
+def cli_index(built_cli_index: Path, fake_model: None) -> Path:
+    return built_cli_index
 
 
 def test_parse_json_lists_documents_and_records() -> None:
@@ -114,7 +130,7 @@ def test_batch_queries_one_json_line_each(cli_index: Path, tmp_path: Path) -> No
 
 def test_empty_query_is_a_clean_error(cli_index: Path) -> None:
     result = runner.invoke(app, ["ask", "  ", "--index", str(cli_index)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and "empty" in result.stderr
     assert "Traceback" not in result.output
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from koritsu_search.index import dense_faiss
-from koritsu_search.index.dense import engine, engines
+from koritsu_search.index.engines import engine, engines
 
 N, DIM = 3000, 32
 # Parameters that make the approximate engines exhaustive, so results must equal brute force.

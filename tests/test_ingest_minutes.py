@@ -447,6 +447,7 @@ def shohisha() -> Document:
     return parse_file(SHOHISHA)
 
 
+@pytest.mark.slow
 @needs_pdftotext
 def test_real_minutes_every_turn_matches_pdftotext(shohisha: Document) -> None:
     want = _pdftotext_turns(SHOHISHA)
@@ -460,6 +461,7 @@ def test_real_minutes_every_turn_matches_pdftotext(shohisha: Document) -> None:
         assert not CJK_SPACE_CJK.search(rec.text), rec.record_id
 
 
+@pytest.mark.slow
 def test_real_minutes_turn_texts(shohisha: Document) -> None:
     recs = shohisha.records
     first = recs[0]
@@ -479,6 +481,7 @@ def test_real_minutes_turn_texts(shohisha: Document) -> None:
     assert all(not s.startswith(("○", "〇", "◯")) for s in speakers)
 
 
+@pytest.mark.slow
 def test_real_minutes_metadata(shohisha: Document) -> None:
     assert shohisha.title == "第25回消費者教育推進会議 議事録"
     meta = shohisha.metadata
@@ -504,6 +507,7 @@ def test_real_minutes_metadata(shohisha: Document) -> None:
     assert (organizer.organization, organizer.ministries) == ("消費者庁", ["消費者庁"])
 
 
+@pytest.mark.slow
 def test_real_detection(shohisha: Document) -> None:
     from koritsu_search.ingest import pdf as pdfroute
 
@@ -512,6 +516,7 @@ def test_real_detection(shohisha: Document) -> None:
     assert MINUTES.detect_pdf(sample) >= 0.6
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not MHLW_TABLES.is_file(), reason="real MHLW PDF not present")
 def test_real_form_notice_is_not_minutes() -> None:
     from koritsu_search.ingest import pdf as pdfroute
@@ -545,6 +550,7 @@ def test_mark_space_title_is_a_speaker_but_mark_space_ministry_is_a_bullet(tmp_p
     assert parse_file(_write(tmp_path, notice, "notice.txt")).kind != "minutes"
 
 
+@pytest.mark.slow
 def test_second_half_of_real_minutes_without_header_is_minutes(tmp_path: Path) -> None:
     """A part of a 議事録 cut after its header: long verbatim turns, recurring speakers only over many pages."""
     from pypdf import PdfReader, PdfWriter

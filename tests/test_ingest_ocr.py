@@ -109,6 +109,7 @@ def fresh_check() -> Iterator[None]:
     ocr.ocr_unavailable.cache_clear()
 
 
+@pytest.mark.slow
 @needs_tesseract
 @needs(HONBUN)
 def test_ocr_of_a_printed_real_pdf_matches_its_text_layer(
@@ -135,6 +136,7 @@ def test_ocr_of_a_printed_real_pdf_matches_its_text_layer(
     assert {p for r in doc.records for p in r.pages} == {1, 2}
 
 
+@pytest.mark.slow
 @needs_tesseract
 @needs(HONBUN)
 def test_ocr_lines_sit_where_the_text_layer_lines_are(
@@ -158,6 +160,7 @@ def test_ocr_lines_sit_where_the_text_layer_lines_are(
         assert matched >= 0.7 * len(want_lines)
 
 
+@pytest.mark.slow
 @needs_tesseract
 @needs(SCAN)
 def test_real_scan_is_read(scan_doc: Document) -> None:

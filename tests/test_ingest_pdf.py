@@ -11,10 +11,10 @@ import pytest
 pdfplumber = pytest.importorskip("pdfplumber")
 pytest.importorskip("reportlab")
 
-import pdf_factory as pf  # noqa: E402
-
 from koritsu_search.ingest import parse_file, parse_paths  # noqa: E402
 from koritsu_search.models import MEASURE_COLUMNS, Document  # noqa: E402
+
+import pdf_factory as pf  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MEASURES_TXT = CORPUS / "r7_kodoku_koritsu_measures_status.txt"
@@ -62,6 +62,7 @@ def minutes_parsed(minutes_pdf: tuple[Path, Any]) -> Document:
 # --- measures table -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_measures_pdf_is_detected_and_complete(measures_parsed: Document, measures_text: Document,
                                                measures_pdf: tuple[Path, Any]) -> None:
     doc = measures_parsed
@@ -73,6 +74,7 @@ def test_measures_pdf_is_detected_and_complete(measures_parsed: Document, measur
     assert [r.measure_no for r in doc.records] == list(range(1, 144))
 
 
+@pytest.mark.slow
 def test_measures_pdf_fields_match_text_route(measures_parsed: Document, measures_text: Document) -> None:
     expected = {r.measure_no: r for r in measures_text.records}
     for rec in measures_parsed.records:
@@ -87,6 +89,7 @@ def test_measures_pdf_fields_match_text_route(measures_parsed: Document, measure
         assert rec.measure_name and rec.ministries
 
 
+@pytest.mark.slow
 def test_measures_pdf_pages_match_where_reportlab_drew_them(measures_parsed: Document,
                                                            measures_pdf: tuple[Path, Any]) -> None:
     drawn: dict[Any, set[int]] = measures_pdf[1]  # {(measure no, column): pages}
@@ -116,6 +119,7 @@ def _plain_text_lines(path: Path) -> set[str]:
         pdf.close()
 
 
+@pytest.mark.slow
 def test_measures_pdf_rejoins_wrapped_urls(measures_parsed: Document, measures_text: Document,
                                            measures_pdf: tuple[Path, Any]) -> None:
     lines = _plain_text_lines(measures_pdf[0])
@@ -126,6 +130,7 @@ def test_measures_pdf_rejoins_wrapped_urls(measures_parsed: Document, measures_t
     assert urls == [u for rec in measures_text.records for u in rec.urls]
 
 
+@pytest.mark.slow
 def test_measures_pdf_detected_by_content(measures_text: Document, tmp_path: Path) -> None:
     small = Document(**{**measures_text.__dict__, "records": measures_text.records[:12]})
     blob = tmp_path / "download.bin"

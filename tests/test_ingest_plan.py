@@ -71,6 +71,7 @@ def poppler_sheets() -> dict[int, tuple[int, dict[str, str]]]:
     return out
 
 
+@pytest.mark.slow
 def test_real_plan_gives_143_sheets_with_name_ministries_and_five_fields(plan_doc) -> None:
     assert plan_doc.kind == "plan"
     nos = [r.measure_no for r in plan_doc.records]
@@ -86,6 +87,7 @@ def test_real_plan_gives_143_sheets_with_name_ministries_and_five_fields(plan_do
     assert by_no[97].fields["今後の取組方針"]  # its heading reads ＜今後の取組状況＞
 
 
+@pytest.mark.slow
 def test_real_plan_fields_match_poppler_text(plan_doc, poppler_sheets) -> None:
     assert sorted(poppler_sheets) == list(range(1, 144))
     ratios = []
@@ -99,6 +101,7 @@ def test_real_plan_fields_match_poppler_text(plan_doc, poppler_sheets) -> None:
     assert len(good) >= 0.98 * len(ratios), sorted(ratios)[:10]
 
 
+@pytest.mark.slow
 def test_real_plan_first_page_and_printed_page(plan_doc, poppler_sheets) -> None:
     for r in plan_doc.records:
         first_pdf_page, _ = poppler_sheets[r.measure_no]
@@ -109,6 +112,7 @@ def test_real_plan_first_page_and_printed_page(plan_doc, poppler_sheets) -> None
     assert len(spanning) >= 10  # sheets run over page breaks
 
 
+@pytest.mark.slow
 def test_real_plan_sections_and_reprints(plan_doc) -> None:
     by_no = {r.measure_no: r for r in plan_doc.records}
     # No.1 is listed under (1)① and, on its sheet, also under (3)②.

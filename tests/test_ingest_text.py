@@ -250,6 +250,7 @@ def test_parse_paths_seed_summary(tmp_path: Path) -> None:
     assert report.summary() == "2 documents read, 180 records (143 measures, 37 speeches), 0 files skipped"
 
 
+@pytest.mark.slow
 def test_parse_paths_corpus_kinds() -> None:
     report = parse_paths([CORPUS])  # the folder's README.md is not a document
     kinds = {d.doc_id: d.kind for d in report.documents}

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import MEASURES_TXT, FakeEmbedder
 from koritsu_search import open_index
 from koritsu_search.cli import app
 from koritsu_search.index.build import build_index
 from koritsu_search.ingest import parse_file
 from koritsu_search.linking import collect_measures, link_measures, plan_series
+
+from conftest import MEASURES_TXT, FakeEmbedder
 
 SHEET = (
     "施策 No.{no}\n（１）柱\n①項目\n● {name}【{ministry}】\n＜施策の概要＞\n{name}の概要。\n"

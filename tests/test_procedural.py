@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINUTES_TXT
 from koritsu_search.answer import quote_evidence
 from koritsu_search.ingest import parse_paths
 from koritsu_search.procedural import asks_proceedings, is_procedural, is_procedural_sentence
+
+from conftest import MINUTES_TXT
 
 GIJIROKU = Path(__file__).parent / "data" / "realdocs" / "shohisha_kyoiku_suishin_kaigi25_gijiroku.pdf"
 
@@ -20,6 +21,7 @@ def turns() -> dict[str, list]:
     return {d.source.split("/")[-1]: d.records for d in report.documents}
 
 
+@pytest.mark.slow
 def test_chair_hand_overs_are_procedural_in_both_conventions(turns) -> None:
     summary = turns[MINUTES_TXT.name]  # 議事要旨: 「続きまして、法務省からお願いいたします。」
     handovers = [r for r in summary if "続きまして" in r.text and len(r.text) < 60]
@@ -29,6 +31,7 @@ def test_chair_hand_overs_are_procedural_in_both_conventions(turns) -> None:
     assert len(chair) >= 4 and all(is_procedural(r.text) for r in chair)
 
 
+@pytest.mark.slow
 def test_statements_with_content_are_not_procedural(turns) -> None:
     for records in turns.values():
         long_turns = [r for r in records if len(r.text) > 300]

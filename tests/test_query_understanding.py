@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CORPUS
 from koritsu_search.intent import read_intent
 from koritsu_search.translate import glossary, translate
+
+from conftest import CORPUS
 
 
 def test_intent_finds_ministries_in_japanese_short_and_english_forms() -> None:

@@ -103,7 +103,7 @@ def test_highlight_sub_unit_of_compound(seg: Segmenter) -> None:
 
 def _covered(text: str, spans: list[tuple[int, int]]) -> None:
     assert spans == sorted(spans)
-    for (_, e1), (s2, _) in zip(spans, spans[1:]):
+    for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
         assert e1 <= s2
     inside = {i for s, e in spans for i in range(s, e)}
     for i, ch in enumerate(text):
@@ -139,7 +139,7 @@ def test_long_text_does_not_crash(seg: Segmenter) -> None:
     toks = seg.tokens(text)
     assert all(text[t.start : t.end] == t.surface for t in toks)
     assert toks[0].start == 0 and toks[-1].end == len(text)
-    assert all(a.end == b.start for a, b in zip(toks, toks[1:]))
+    assert all(a.end == b.start for a, b in zip(toks, toks[1:], strict=False))
     query = "子ども" * 3_400  # 10,200 chars, no boundary at all
     assert seg.lexical_terms(query).count("子供") >= 3_000
     spans = seg.highlight_spans("ひきこもり", text)
@@ -171,7 +171,7 @@ def test_threads_share_segmenter(seg: Segmenter) -> None:
         try:
             for _ in range(5):
                 results.append(seg.lexical_terms(text))
-        except BaseException as exc:  # noqa: BLE001 - surfaced by the assert below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(8)]
@@ -186,7 +186,7 @@ def test_threads_share_segmenter(seg: Segmenter) -> None:
 def test_real_corpus_offsets(seg: Segmenter) -> None:
     text = CORPUS.read_text(encoding="utf-8")
     toks = seg.tokens(text)
-    assert toks[-1].end == len(text) and all(a.end == b.start for a, b in zip(toks, toks[1:]))
+    assert toks[-1].end == len(text) and all(a.end == b.start for a, b in zip(toks, toks[1:], strict=False))
     terms = seg.lexical_terms(text)
     assert "孤独" in terms and "孤立" in terms and "の" not in terms
     _covered(text, seg.sentences(text))

@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
 
 from koritsu_search import open_index
 from koritsu_search.errors import KoritsuError
@@ -28,6 +27,8 @@ from koritsu_search.listing import BANDS_JA
 from koritsu_search.models import Filters
 from koritsu_search.ui_cards import DEFAULT_SHOWN, PAGE_SIZE
 from koritsu_search.ui_server import choose_port, start_in_thread
+
+from conftest import CORPUS, FakeEmbedder
 
 EVIL_IMG = "<img src=x onerror=alert(1)>"
 EVIL_SCRIPT = "<script>alert(1)</script>"

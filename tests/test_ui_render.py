@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import FakeEmbedder
 
 from koritsu_search import open_index
 from koritsu_search.linking import Measure, MeasureEntry
@@ -48,6 +47,8 @@ from koritsu_search.ui_render import (
     render_message,
     safe_url,
 )
+
+from conftest import FakeEmbedder
 
 EVIL_IMG = "<img src=x onerror=alert(1)>"
 EVIL_SCRIPT = "<script>alert(1)</script>"

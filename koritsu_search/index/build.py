@@ -25,7 +25,8 @@ from ..procedural import is_procedural
 from ..segment import get_segmenter
 from .columns import PassageStore
 from .contract import TERM_KEYS, current_contract
-from .dense import default_kind, engine
+from .dense import default_kind
+from .engines import engine
 from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
 from .manifest import Manifest, SourceEntry, now_iso

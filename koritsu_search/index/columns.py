@@ -64,7 +64,7 @@ def write_store(directory: Path, passages: Sequence[Passage], procedural: np.nda
     for name, (ptr, vals) in multi.items():
         arrays[f"{name}_ptr"] = np.asarray(ptr, dtype=np.int64)
         arrays[name] = np.asarray(vals, dtype=np.int32)
-    np.savez(directory / COLUMNS_FILE, **arrays)
+    np.savez(directory / COLUMNS_FILE, **arrays)  # type: ignore[arg-type]
     values = {name: c.values for name, c in codes.items()}
     (directory / VALUES_FILE).write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""The dense-index interface every engine implements, and the registry that picks one by name."""
+"""The dense-index interface every engine implements, and which type suits a corpus size."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import KoritsuError
-
 
 class DenseIndex(Protocol):
     """Inner-product search over L2-normalized vectors; ids are passage row numbers."""
 
-    kind: str
     params: dict[str, Any]
+
+    @property
+    def kind(self) -> str: ...
 
     def __len__(self) -> int: ...
 
@@ -41,20 +41,6 @@ class DenseEngine(Protocol):
     def load(self, directory: Path, params: dict[str, Any]) -> DenseIndex: ...
 
     def default_params(self, n: int) -> dict[str, Any]: ...
-
-
-def engines() -> dict[str, DenseEngine]:
-    """Every dense index type by name."""
-    from .dense_faiss import FAISS_ENGINES
-
-    return dict(FAISS_ENGINES)
-
-
-def engine(kind: str) -> DenseEngine:
-    found = engines().get(kind)
-    if found is None:
-        raise KoritsuError(f"unknown dense index type '{kind}'; choose one of {', '.join(engines())}")
-    return found
 
 
 # Exact search costs ~13-18 ms per 100k passages per query on 2 cores (eval/results/bench.md):

@@ -7,8 +7,12 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-import faiss
+import faiss as _faiss
 import numpy as np
+
+from .dense import DenseEngine
+
+faiss: Any = _faiss  # the SWIG stubs lack the search-parameter classes and downcast attributes
 
 FAISS_FILE = "faiss.index"
 # A filtered search over at most this many rows scores them exactly: faster than asking an
@@ -34,7 +38,7 @@ class FaissIndex:
 
     kind: ClassVar[str] = ""
 
-    def __init__(self, index: faiss.Index, params: dict[str, Any]) -> None:
+    def __init__(self, index: Any, params: dict[str, Any]) -> None:
         self.index = index
         self.params = dict(params)
         self.apply_params()
@@ -45,7 +49,7 @@ class FaissIndex:
         return {}
 
     @classmethod
-    def create(cls, dim: int, n: int, params: dict[str, Any]) -> faiss.Index:
+    def create(cls, dim: int, n: int, params: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     @classmethod
@@ -103,7 +107,7 @@ class FaissIndex:
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep]
 
-    def search_params(self, sel: Any) -> faiss.SearchParameters:
+    def search_params(self, sel: Any) -> Any:
         return faiss.SearchParameters(sel=sel)
 
     def save(self, directory: Path) -> None:
@@ -120,7 +124,7 @@ class FaissFlat(FaissIndex):
     kind = "flat"
 
     @classmethod
-    def create(cls, dim: int, n: int, params: dict[str, Any]) -> faiss.Index:
+    def create(cls, dim: int, n: int, params: dict[str, Any]) -> Any:
         return faiss.IndexFlatIP(dim)
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
@@ -140,7 +144,7 @@ class FaissIVF(FaissIndex):
         return {"nlist": nlist, "nprobe": max(1, min(nlist, 16))}
 
     @classmethod
-    def create(cls, dim: int, n: int, params: dict[str, Any]) -> faiss.Index:
+    def create(cls, dim: int, n: int, params: dict[str, Any]) -> Any:
         params["nlist"] = max(1, min(int(params["nlist"]), n)) if n else int(params["nlist"])
         return faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, int(params["nlist"]), faiss.METRIC_INNER_PRODUCT)
 
@@ -150,7 +154,7 @@ class FaissIVF(FaissIndex):
             ivf.nprobe = int(self.params["nprobe"])
         ivf.make_direct_map()  # reconstruct by id: exact scoring of candidates without a second copy
 
-    def search_params(self, sel: Any) -> faiss.SearchParameters:
+    def search_params(self, sel: Any) -> Any:
         return faiss.SearchParametersIVF(sel=sel, nprobe=int(self.params.get("nprobe", 1)))
 
 
@@ -164,7 +168,7 @@ class FaissHNSW(FaissIndex):
         return {"M": 32, "efConstruction": 80, "efSearch": 256}
 
     @classmethod
-    def create(cls, dim: int, n: int, params: dict[str, Any]) -> faiss.Index:
+    def create(cls, dim: int, n: int, params: dict[str, Any]) -> Any:
         index = faiss.IndexHNSWFlat(dim, int(params["M"]), faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = int(params["efConstruction"])
         return index
@@ -173,8 +177,8 @@ class FaissHNSW(FaissIndex):
         if "efSearch" in self.params:
             faiss.downcast_index(self.index).hnsw.efSearch = int(self.params["efSearch"])
 
-    def search_params(self, sel: Any) -> faiss.SearchParameters:
+    def search_params(self, sel: Any) -> Any:
         return faiss.SearchParametersHNSW(sel=sel, efSearch=int(self.params.get("efSearch", 16)))
 
 
-FAISS_ENGINES = {cls.kind: cls for cls in (FaissFlat, FaissIVF, FaissHNSW)}
+FAISS_ENGINES: dict[str, DenseEngine] = {cls.kind: cls for cls in (FaissFlat, FaissIVF, FaissHNSW)}

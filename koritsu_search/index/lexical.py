@@ -36,7 +36,8 @@ class LexicalIndex:
             corpus = [[""]]
         retriever.index(corpus, show_progress=False)
         vocab = retriever.vocab_dict
-        ptr, ids = [0], []
+        ptr: list[int] = [0]
+        ids: list[int] = []
         for terms in corpus_terms:
             ids.extend(vocab[t] for t in terms if t)
             ptr.append(len(ids))

@@ -18,7 +18,8 @@ from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
 from .columns import PassageStore, write_store
 from .contract import current_contract
-from .dense import DenseIndex, engine
+from .dense import DenseIndex
+from .engines import engine
 from .lexical import LexicalIndex
 from .manifest import Manifest, rebuild_hint
 

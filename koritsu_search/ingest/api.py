@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import IngestError
-from ..models import Document, Skipped
+from ..models import Document, Record, Skipped
 from . import pdf as pdfroute
 from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
-from .locate import locate_lines
 from .lines import decode_text, paginate
+from .locate import locate_lines
 from .textnorm import sanitize_id
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md")

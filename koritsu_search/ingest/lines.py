@@ -1,4 +1,4 @@
-"""Source lines with page numbers: reading text files and splitting them into pages."""
+"""Source lines with page numbers (text files and pages), and PDF lines with their geometry."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ class SrcLine:
     indent: bool = False
     gap_before: bool = False
     full: bool | None = None  # ran to the right margin (PDF); None when unknown
+
+
+@dataclass
+class PdfLine:
+    """A line rebuilt from characters, with its geometry."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
 
 
 def decode_text(data: bytes, source: str) -> str:

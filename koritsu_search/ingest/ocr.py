@@ -8,7 +8,7 @@ import statistics
 from typing import Any
 
 from ..errors import IngestError
-from .pdf import PdfLine
+from .lines import PdfLine
 from .textnorm import is_cjk, normalize_pdf_text
 
 RESOLUTION = 300  # dpi; lower loses small kanji strokes, higher is slower for no gain

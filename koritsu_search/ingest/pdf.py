@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IngestError
-from ..models import Record
-from .lines import SrcLine
+from .lines import PdfLine, SrcLine
 from .textnorm import page_number_value
 
 logging.getLogger("pdfminer").addHandler(logging.NullHandler())
@@ -19,18 +18,6 @@ logging.getLogger("pdfplumber").addHandler(logging.NullHandler())
 
 PDF_MAGIC = b"%PDF-"
 OCR_OFF_HINT = "no text layer (scanned image?) and OCR is off (--no-ocr); drop --no-ocr to read it with Tesseract"
-
-
-@dataclass
-class PdfLine:
-    """A line rebuilt from characters, with its geometry."""
-
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
 
 
 def looks_like_pdf(head: bytes) -> bool:

@@ -176,8 +176,8 @@ def parse_minutes(lines: list[SrcLine], doc_id: str) -> tuple[str, list[Record],
     for i in range(first, len(lines)):
         ln = lines[i]
         if i in starts:
-            label, body = starts[i]
-            turns.append((label, [SrcLine(ln.page, body, False, False, ln.full)] if body else []))
+            label, said = starts[i]
+            turns.append((label, [SrcLine(ln.page, said, False, False, ln.full)] if said else []))
             turns[-1][1].append(SrcLine(ln.page, "", False, False))  # marks the label's page
         else:
             turns[-1][1].append(ln)
@@ -189,7 +189,8 @@ def parse_minutes(lines: list[SrcLine], doc_id: str) -> tuple[str, list[Record],
     for n, (label, body) in enumerate(turns, start=1):
         pages = sorted({ln.page for ln in body})
         content = [ln for ln in body if ln.text]
-        text, page_offsets = "", []
+        text = ""
+        page_offsets: list[list[int]] = []
         for group in group_paragraphs(content, use_gaps=False):
             para = paragraph_text(group)
             if not para:

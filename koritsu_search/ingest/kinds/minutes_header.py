@@ -9,9 +9,9 @@ from typing import Any
 from ..lines import SrcLine
 from ..textnorm import collapse_ws, is_cjk, join_pair, nfkc_digits
 from .minutes_attendees import parse_attendee, parse_attendees  # noqa: F401  (parse_attendee re-exported)
-from .minutes_labels import _BRACKET_ONLY, _SP, _key
+
 # Re-exported: minutes.py imports these label helpers from here.
-from .minutes_labels import _KNOWN_TITLES, _label_core, _person_title  # noqa: F401
+from .minutes_labels import _BRACKET_ONLY, _KNOWN_TITLES, _SP, _key, _label_core, _person_title  # noqa: F401
 
 # Header fields: canonical key → labels (longest first when matched, spaces allowed inside).
 _FIELD_LABELS: dict[str, tuple[str, ...]] = {

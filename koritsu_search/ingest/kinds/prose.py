@@ -26,7 +26,7 @@ def generic_title(lines: list[SrcLine]) -> str:
 def parse_generic(lines: list[SrcLine], doc_id: str) -> tuple[str, list[Record], dict, list[str]]:
     """Split PDF lines into paragraph records: (title, records, metadata, warnings)."""
     use_gaps = not is_double_spaced(lines)
-    groups = [([], g) for g in group_paragraphs(lines, use_gaps=use_gaps)]
+    groups: list[tuple[list[str], list[SrcLine]]] = [([], g) for g in group_paragraphs(lines, use_gaps=use_gaps)]
     records = paragraph_records(groups, doc_id)
     warnings = [] if records else ["no text found"]
     return generic_title(lines), records, {}, warnings

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import IngestError
 from ...models import MEASURE, MEASURE_COLUMNS, Record
 from ..ministries import split_ministries, split_trailing
-from ..pdf import PdfDocument, PdfSample, lines_from_chars, page_chars, _is_page_number, _release
-from .base import DocKind, Parsed, ParseFailure
+from ..pdf import PdfDocument, PdfSample, _is_page_number, _release, lines_from_chars, page_chars
 from ..textnorm import collapse_ws, drop_cjk_spaces, find_urls, join_wrapped, normalize_field, normalize_pdf_text
+from .base import DocKind, Parsed, ParseFailure
 
 NO, NAME, OVERVIEW, GOAL, STATUS, REVISION, URL, MINISTRY = MEASURE_COLUMNS
 TEXT_COLUMNS = (NAME, OVERVIEW, GOAL, STATUS, REVISION)

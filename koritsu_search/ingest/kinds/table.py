@@ -146,7 +146,7 @@ def _grid_row(part: _Part, r: int) -> _Row:
 def _cut(row: _Row, col: int) -> bool:
     """True when the column's text in row stops mid-sentence at the right edge (a page break)."""
     lines = row.cells.get(col)
-    return bool(lines) and lines[-1][1] and not ends_sentence(lines[-1][0])
+    return bool(lines and lines[-1][1] and not ends_sentence(lines[-1][0]))
 
 
 def _continues(prev: _Row, row: _Row) -> bool:

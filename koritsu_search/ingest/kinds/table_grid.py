@@ -87,7 +87,7 @@ def _join(lines: Lines) -> str:
 
 def _part(table: Any, chars: list[dict], page: int, added: list[dict]) -> _Part | None:
     """A pdfplumber table as a grid of cells, or None when it has no cells."""
-    boxes = [tuple(float(v) for v in c) for c in table.cells]
+    boxes: list[tuple[float, float, float, float]] = [(float(c[0]), float(c[1]), float(c[2]), float(c[3])) for c in table.cells]
     if not boxes:
         return None
     xs = _cluster([b[0] for b in boxes])

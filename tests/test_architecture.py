@@ -1,0 +1,76 @@
+"""The package's shape: no import cycles between modules (function-level and type-only imports included)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "koritsu_search"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
+    """Every koritsu_search module this file imports, wherever the import statement stands."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets = [f"{base}.{a.name}" for a in node.names] + [base]
+        else:
+            continue
+        for t in targets:
+            while t and t not in known:
+                t = t.rpartition(".")[0]
+            if t and t != name and not name.startswith(t + "."):  # a module may import its own package
+                found.add(t)
+    return found
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for m in sorted(graph.get(n, ())):
+            if state.get(m) == 1:
+                return stack[stack.index(m):] + [m]
+            if m not in state:
+                cycle = visit(m)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in sorted(graph):
+        if n not in state:
+            cycle = visit(n)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_no_import_cycles() -> None:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: imports_of(path, name, set(files)) for name, path in files.items()}
+    assert "koritsu_search.search" in graph["koritsu_search.answer"]  # the walk sees imports at all
+    cycle = find_cycle({n: {m for m in deps if not n.startswith(m + ".")} for n, deps in graph.items()})
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_search_and_answer_never_import_the_library_facade() -> None:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    for name in ("koritsu_search.search", "koritsu_search.answer", "koritsu_search.index.store"):
+        assert "koritsu_search.library" not in imports_of(files[name], name, set(files))
