@@ -51,6 +51,13 @@ class FakeEmbedder:
         return self._vec(text)
 
 
+@pytest.fixture(scope="session")
+def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache per session: the bundled model is converted into it once, by the first test
+    that needs it, and reused by every other (KORITSU_CACHE_DIR for subprocesses)."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

@@ -23,12 +23,12 @@ def _cli(args: list[str], env: dict[str, str], timeout: int = 900) -> subprocess
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def env(cache_root: Path) -> dict[str, str]:
     e = dict(os.environ)
     e.update(
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
-        KORITSU_CACHE_DIR=str(tmp_path_factory.mktemp("models")),
+        KORITSU_CACHE_DIR=str(cache_root),
         # Any attempt to reach the network fails fast instead of hanging.
         HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
     )
@@ -60,12 +60,31 @@ def test_second_run_embeds_nothing(real_index: Path, env: dict[str, str]) -> Non
 
 
 FOREIGN_RESIDENT_MEASURES = {3, 4, 10, 43, 125}
+QUESTIONS = {
+    "foreign_ja": "外国人を対象とした施策は？",
+    "foreign_en": "Which measures support foreign residents?",
+    "nonsense_latin": "zzzzqqqq xyzzy",
+    "nonsense_weather": "明日の東京の天気予報",
+    "young_carers": "ヤングケアラー",
+    "dementia_plan": "認知症カフェの課題と今後の取組方針",
+}
 
 
-def test_ask_japanese_finds_foreign_resident_measures(real_index: Path, env: dict[str, str]) -> None:
-    result = _cli(["ask", "外国人を対象とした施策は？", "--index", str(real_index), "--k", "8", "--format", "json"], env)
+@pytest.fixture(scope="module")
+def answers(real_index: Path, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Every JSON answer the tests read, from one CLI process (`ask --queries --all`)."""
+    qfile = tmp_path_factory.mktemp("q") / "questions.jsonl"
+    qfile.write_text("".join(json.dumps({"id": k, "query": q}, ensure_ascii=False) + "\n" for k, q in QUESTIONS.items()),
+                     encoding="utf-8")
+    result = _cli(["ask", "--queries", str(qfile), "--all", "--index", str(real_index)], env)
     assert result.returncode == 0, result.stderr[-2000:]
-    answer = json.loads(result.stdout)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == list(QUESTIONS) and not any("error" in r for r in rows), rows
+    return {r["id"]: r["answer"] for r in rows}
+
+
+def test_ask_japanese_finds_foreign_resident_measures(answers: dict[str, dict]) -> None:
+    answer = answers["foreign_ja"]
     found = {i["measure_no"] for i in answer["items"]} & FOREIGN_RESIDENT_MEASURES
     assert len(found) >= 4, answer["summary"]
     cited = [c for i in answer["items"] for c in i["citations"]]
@@ -75,12 +94,9 @@ def test_ask_japanese_finds_foreign_resident_measures(real_index: Path, env: dic
     assert all(c["page"] is None and c["line"] for c in cited if c["doc_id"] == "r7_kodoku_koritsu_measures_status")
 
 
-def test_ask_english_over_japanese_text(real_index: Path, env: dict[str, str]) -> None:
-    result = _cli(["ask", "Which measures support foreign residents?", "--index", str(real_index), "--k", "8",
-                   "--format", "json"], env)
-    assert result.returncode == 0, result.stderr[-2000:]
-    answer = json.loads(result.stdout)
-    found = {i["measure_no"] for i in answer["items"]} & FOREIGN_RESIDENT_MEASURES
+def test_ask_english_over_japanese_text(answers: dict[str, dict]) -> None:
+    answer = answers["foreign_en"]
+    found = {i["measure_no"] for i in answer["items"][:8]} & FOREIGN_RESIDENT_MEASURES
     assert len(found) >= 3, [i["title"] for i in answer["items"]]
 
 
@@ -93,26 +109,23 @@ def test_ask_text_output_shows_citations(real_index: Path, env: dict[str, str]) 
     assert "**" not in out and "\x1b[" not in out  # piped: plain text, no markers or colour codes
 
 
-def test_nonsense_gets_no_confident_match_and_nearest_items(real_index: Path, env: dict[str, str]) -> None:
-    for q in ("zzzzqqqq xyzzy", "明日の東京の天気予報"):
-        result = _cli(["ask", q, "--index", str(real_index), "--format", "json"], env)
-        assert result.returncode == 0, result.stderr[-2000:]
-        answer = json.loads(result.stdout)
+def test_nonsense_gets_no_confident_match_and_nearest_items(answers: dict[str, dict], real_index: Path,
+                                                            env: dict[str, str]) -> None:
+    for key in ("nonsense_latin", "nonsense_weather"):
+        answer = answers[key]
         assert answer["confident"] is False and answer["items"] == [] and answer["total"] == 0, answer["summary"]
         assert 1 <= len(answer["nearest"]) <= 3
     text = _cli(["ask", "zzzzqqqq xyzzy", "--index", str(real_index)], env).stdout
     assert "該当する施策は見つかりませんでした" in text
 
 
-def test_cut_drops_padding_and_bands_the_answer(real_index: Path, env: dict[str, str]) -> None:
+def test_cut_drops_padding_and_bands_the_answer(answers: dict[str, dict]) -> None:
     # One measure is about young carers; before the cut, four unrelated ones filled the page.
-    result = _cli(["ask", "ヤングケアラー", "--index", str(real_index), "--format", "json"], env)
-    answer = json.loads(result.stdout)
+    answer = answers["young_carers"]
     assert answer["confident"] and answer["items"][0]["measure_no"] == 113
     assert answer["items"][0]["band"] == "high"
     assert answer["total"] < 10 and all(i["band"] != "high" for i in answer["items"][1:])
-    everything = json.loads(_cli(["ask", "外国人を対象とした施策は？", "--index", str(real_index), "--all",
-                                  "--format", "json"], env).stdout)
+    everything = answers["foreign_ja"]
     assert everything["total"] == len(everything["items"]) > 10
 
 
@@ -139,10 +152,8 @@ def test_every_measure_shows_plan_beside_status(real_index: Path, env: dict[str,
     assert manifest["links"][0]["documents"] == ["juten_keikaku_R7kaitei_gutaiteki_shisaku", "r7_kodoku_koritsu_measures_status"]
 
 
-def test_answer_groups_plan_and_status_of_a_measure(real_index: Path, env: dict[str, str]) -> None:
-    result = _cli(["ask", "認知症カフェの課題と今後の取組方針", "--index", str(real_index), "--format", "json", "--k", "5"], env)
-    assert result.returncode == 0, result.stderr
-    items = json.loads(result.stdout)["items"]
+def test_answer_groups_plan_and_status_of_a_measure(answers: dict[str, dict]) -> None:
+    items = answers["dementia_plan"]["items"][:5]
     keys = [i["measure_key"] for i in items if i["measure_key"]]
     assert len(keys) == len(set(keys))  # one item per measure, whatever document its passages are from
     top = next(i for i in items if i["measure_no"] == 72)

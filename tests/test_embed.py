@@ -77,11 +77,6 @@ def _corpus_lines(limit: int = 1500) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="session")
 def e5_dir(cache_root: Path) -> Path:
     return e5_convert.materialize_e5_small(cache_root / DEFAULT_MODEL)
 

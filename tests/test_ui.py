@@ -661,7 +661,7 @@ def test_markup_in_documents_and_queries_shows_as_text(browser, tmp_path: Path) 
     )
     build_index([src], tmp_path / "index", embedder=FakeEmbedder())
     index = open_index(tmp_path / "index", embedder=FakeEmbedder())
-    assert any(EVIL_IMG in p.text for p in index.passages), "precondition: a passage holds the literal markup"
+    assert any(EVIL_IMG in p.text for p in index.store.passages), "precondition: a passage holds the literal markup"
 
     srv = start_in_thread(index, port=0)
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
