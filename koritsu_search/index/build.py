@@ -155,7 +155,8 @@ def build_index(
 
     sources, missing = list_sources(paths)
     report.skipped.extend(missing)
-    documents = _read_sources(sources, prev, report, kind, password, ocr, progress)
+    keyed = _read_sources(sources, prev, report, kind, password, ocr, progress)
+    documents = [doc for _, doc in keyed]
     report.seconds["parse"] = time.perf_counter() - t0
     if prev.manifest is not None:
         now_keys = {s.key for s in sources}
@@ -213,7 +214,7 @@ def build_index(
         record_count=sum(len(d.records) for d in documents),
         sources=[
             SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
-            for key, d in documents.items_with_keys()
+            for key, d in keyed
         ],
         skipped=[s.to_dict() for s in report.skipped],
         created_at=created,
@@ -226,32 +227,18 @@ def build_index(
     manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
 
     write_atomically(index_dir, lambda tmp: write_index_files(
-        tmp, manifest, list(documents), passages, procedural, vectors, dense, lexical))
+        tmp, manifest, documents, passages, procedural, vectors, dense, lexical))
     report.size_bytes = _dir_size(index_dir)
     return report
-
-
-class _Documents(list[Document]):
-    """Documents in source order, each with the key of its source file."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.keys: list[str] = []
-
-    def add(self, key: str, doc: Document) -> None:
-        self.keys.append(key)
-        self.append(doc)
-
-    def items_with_keys(self) -> list[tuple[str, Document]]:
-        return list(zip(self.keys, self, strict=True))
 
 
 def _read_sources(
     sources: list[SourceFile], prev: _Previous, report: BuildReport, kind: str | None,
     password: str | None, ocr: bool, progress: bool,
-) -> _Documents:
-    """Parse what changed, reuse what did not; a file that turned bad keeps its last good version."""
-    documents = _Documents()
+) -> list[tuple[str, Document]]:
+    """Each source's key and document: parsed when it changed, reused when not; a file that turned
+    bad keeps its last good version."""
+    documents: list[tuple[str, Document]] = []
     taken: set[str] = set()
     iterator: Iterable[SourceFile] = sources
     if progress:
@@ -276,11 +263,11 @@ def _read_sources(
                     # Never lose what was indexed: keep the last good version of this file.
                     report.kept_previous.append(str(src.path))
                     stale_id = sanitize_id(src.path.stem) or stale.doc_id
-                    documents.add(src.key, rebind(stale, str(src.path), stale_id, unique_id(stale_id, taken)))
+                    documents.append((src.key, rebind(stale, str(src.path), stale_id, unique_id(stale_id, taken))))
                 continue
             doc = rebind(fresh, fresh.source, fresh.doc_id, unique_id(fresh.doc_id, taken))
             report.reparsed_files += 1
-        documents.add(src.key, doc)
+        documents.append((src.key, doc))
     return documents
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import mmap
 import threading
@@ -19,6 +20,8 @@ VALUES_FILE = "columns.json"
 # Single-valued columns (one code per passage) and multi-valued ones (a CSR list per passage).
 SINGLE = ("record", "doc", "kind", "field")
 MULTI = ("ministry", "section")
+# Parsed passages kept in memory: every passage of a small index, the often-hit ones of a large one.
+CACHED_PASSAGES = 20_000
 _ATTR = {"record": "record_id", "doc": "doc_id", "kind": "kind", "field": "field",
          "ministry": "ministries", "section": "section"}
 
@@ -87,6 +90,7 @@ class PassageStore(Sequence[Passage]):
             self._text = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if self._n else b""
         self._rows: dict[str, list[np.ndarray]] = {}
         self._lock = threading.Lock()
+        self._parse = functools.lru_cache(maxsize=CACHED_PASSAGES)(self._read)
 
     def __len__(self) -> int:
         return self._n
@@ -94,9 +98,10 @@ class PassageStore(Sequence[Passage]):
     def __getitem__(self, i: int) -> Passage:  # type: ignore[override]
         if not -self._n <= i < self._n:
             raise IndexError(i)
-        i %= self._n
-        raw = self._text[int(self._offsets[i]):int(self._offsets[i + 1])]
-        return Passage.from_dict(json.loads(raw))
+        return self._parse(i % self._n)
+
+    def _read(self, i: int) -> Passage:
+        return Passage.from_dict(json.loads(self._text[int(self._offsets[i]):int(self._offsets[i + 1])]))
 
     def __iter__(self) -> Iterator[Passage]:
         return (self[i] for i in range(self._n))
