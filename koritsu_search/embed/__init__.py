@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from .base import Embedder
+from .numpy_bert import NumpyQueryEncoder
 from .st import SentenceTransformerEmbedder
 
 DEFAULT_MODEL = "multilingual-e5-small"
@@ -20,6 +25,7 @@ _cache_lock = threading.Lock()
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_ID",
+    "DefaultModelEmbedder",
     "Embedder",
     "SentenceTransformerEmbedder",
     "default_cache_dir",
@@ -80,14 +86,59 @@ def load_embedder(model: str | None = None, cache_dir: Path | None = None) -> Em
                 from .e5_convert import materialize_e5_small
 
                 target = materialize_e5_small(Path(key[1]) / DEFAULT_MODEL)
-                embedder = SentenceTransformerEmbedder(str(target), model_id=DEFAULT_MODEL_ID)
+                embedder = DefaultModelEmbedder(target, model_id=DEFAULT_MODEL_ID)
             else:
                 embedder = SentenceTransformerEmbedder(key[0], model_id=key[0])
             _cache[key] = embedder
         return embedder
 
 
-def clear_cache() -> None:
-    """Forget every loaded embedder (tests, or to free memory)."""
-    with _cache_lock:
-        _cache.clear()
+class DefaultModelEmbedder(SentenceTransformerEmbedder):
+    """The bundled model: queries through the torch-free NumpyQueryEncoder, passages through
+    sentence-transformers, which is loaded on first need, so query-only processes never import torch.
+
+    Falls back to sentence-transformers for queries when the numpy encoder cannot load.
+    """
+
+    def __init__(self, model_dir: Path, model_id: str) -> None:  # no super().__init__(): it loads torch
+        self._path = str(model_dir)
+        self.model_id = model_id
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._fast = None
+        self._st: SentenceTransformerEmbedder | None = None
+        self._numpy: NumpyQueryEncoder | None = None
+        try:
+            self._numpy = NumpyQueryEncoder(model_dir)
+        except Exception as exc:  # any failure just means the slower path
+            logging.getLogger(__name__).warning("fast query encoder unavailable, using sentence-transformers: %s", exc)
+        self.dim = self._numpy.dim if self._numpy is not None else self._sentence_transformer().dim
+
+    def _sentence_transformer(self) -> SentenceTransformerEmbedder:
+        with self._load_lock:
+            if self._st is None:
+                self._st = SentenceTransformerEmbedder(self._path, model_id=self.model_id)
+            return self._st
+
+    # What SentenceTransformerEmbedder's methods read, taken from the model once it is loaded.
+    @property
+    def _model(self) -> Any:
+        return self._sentence_transformer()._model
+
+    @property
+    def _passage_prompt(self) -> str | None:  # type: ignore[override]
+        return self._sentence_transformer()._passage_prompt
+
+    @property
+    def _query_prompt(self) -> str | None:  # type: ignore[override]
+        return self._sentence_transformer()._query_prompt
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Return a vector of shape (dim,), float32, L2-normalized."""
+        if self._numpy is not None:
+            return self._numpy.embed_query(text)
+        return super().embed_query(text)
+
+    def __repr__(self) -> str:
+        queries = "numpy" if self._numpy is not None else "sentence-transformers"
+        return f"DefaultModelEmbedder(model_id={self.model_id!r}, dim={self.dim}, queries={queries})"

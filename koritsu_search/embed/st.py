@@ -115,7 +115,7 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
         try:
             with _quiet_transformers():
                 return SentenceTransformer(name, device=device, model_kwargs=model_kwargs, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - hub, IO and config errors all mean "cannot load"
+        except Exception as exc:
             error = exc
     reason = (str(error).strip().splitlines() or [""])[0].rstrip(".")
     if path.exists():
