@@ -53,3 +53,22 @@ def test_rows_read_back_whole_and_columns_agree(seed_index) -> None:
     speech = [i for i, p in enumerate(store) if p.kind == "speech"]
     assert store.rows("kind", "speech").tolist() == speech
     assert set(np.flatnonzero(store.procedural).tolist()) <= set(speech)
+
+
+def test_a_damaged_row_is_an_index_load_error_with_the_rebuild_hint(seed_index_dir, tmp_path) -> None:
+    import shutil
+
+    import pytest
+
+    from koritsu_search.errors import IndexLoadError
+    from koritsu_search.index.columns import PassageStore
+
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index_dir, copy)
+    data = bytearray((copy / "passages.jsonl").read_bytes())
+    data[0:1] = b"["  # same length: offsets still hold, the first row no longer parses
+    (copy / "passages.jsonl").write_bytes(bytes(data))
+    store = PassageStore(copy)
+    assert store[1].passage_id
+    with pytest.raises(IndexLoadError, match=r"line 1 is damaged.*--rebuild"):
+        store[0]

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import IndexLoadError
 from ..models import Filters, Passage
+from .manifest import rebuild_hint
 
 PASSAGES_FILE = "passages.jsonl"
 COLUMNS_FILE = "columns.npz"
@@ -76,6 +78,7 @@ class PassageStore(Sequence[Passage]):
     """Passages of an opened index: columns in memory, full rows parsed only when asked for."""
 
     def __init__(self, directory: Path) -> None:
+        self._dir = directory
         with np.load(directory / COLUMNS_FILE) as data:
             self._cols: dict[str, np.ndarray] = {k: data[k] for k in data.files}
         self.values: dict[str, list[str]] = json.loads((directory / VALUES_FILE).read_text(encoding="utf-8"))
@@ -101,7 +104,12 @@ class PassageStore(Sequence[Passage]):
         return self._parse(i % self._n)
 
     def _read(self, i: int) -> Passage:
-        return Passage.from_dict(json.loads(self._text[int(self._offsets[i]):int(self._offsets[i + 1])]))
+        try:
+            return Passage.from_dict(json.loads(self._text[int(self._offsets[i]):int(self._offsets[i + 1])]))
+        except (ValueError, TypeError) as exc:  # rows are parsed on demand: damage shows up here
+            raise IndexLoadError(
+                f"{self._dir / PASSAGES_FILE} line {i + 1} is damaged ({exc}). {rebuild_hint(self._dir)}"
+            ) from exc
 
     def __iter__(self) -> Iterator[Passage]:
         return (self[i] for i in range(self._n))
