@@ -1,486 +1,331 @@
-"""Synthetic-scale part of eval/bench.py: corpora of 100k-1M passages and one worker per configuration.
+"""Synthetic-scale part of eval/bench.py: a real index directory of 100k-1M passages, built in one
+fresh process and served in another.
 
-Not a test and not part of CI. eval/bench.py drives it; each FAISS configuration is built in one
-fresh subprocess and served (loaded from disk and queried) in another, so memory numbers never
-mix: `python eval/bench_scale.py build|serve|lexical --workdir DIR ...` prints one JSON line.
+    python eval/bench_scale.py build --workdir DIR --n 1000000 --kinds ivf   # prints one RESULT line
+    python eval/bench_scale.py serve --workdir DIR --kind ivf
 
-Synthetic data (realistic structure, derived from the real seed index):
-
-- vectors: a point on the segment between two random REAL passage vectors (uniform weight), plus
-  Gaussian noise drawn from the real vectors' own covariance (so it stays in the embedding cone),
-  with the residual norm kept and the result L2-normalized. NOISE_SCALE was set so that a random
-  773-point synthetic sample has the real corpus's neighbour statistics (median top-1 and top-10
-  neighbour cosine, mean and spread of pairwise cosine); bench.md prints both side by side.
-  Queries are further points drawn the same way (never in the corpus).
-- BM25 terms: passage lengths resampled from the real passages; tokens drawn from a
-  Zipf-Mandelbrot rank distribution (a=1.0, q=2.7) whose head is the real Sudachi vocabulary in
-  real frequency order and whose tail grows with the corpus by Heaps' law (beta=0.6, K fitted on
-  the seed corpus), so common terms such as 支援 or 施策 keep their real document frequencies.
+`build` makes the synthetic corpus (eval/bench_synth.py: the seed passages and records tiled,
+vectors and BM25 terms synthesized), builds the dense index with the engine API and writes the
+directory with `write_index_files`, as `koritsu-search index` would. `serve` opens it with
+`Index.open(path, embedder=<stub>)` (the stub returns the real model's vectors of the judged
+queries, computed by eval/bench.py) and measures search, filtered search and ask latency, the
+whole process's memory, and the dense leg's recall@10 against exact search.
 """
 
 from __future__ import annotations
 
 import os
 
-# Same policy as koritsu_search.embed.st: OpenMP threads wait passively on a shared 2-core box.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
-import gc
 import json
+import math
+import shutil
 import sys
-import threading
+import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_INDEX = ROOT / "indexes" / "default"
-THREADS = 2
-NOISE_SCALE = 0.2  # calibrated: see module docstring and the "synthetic vs real" table in bench.md
-HEAPS_BETA = 0.6
-ZIPF_A = 1.0
-ZIPF_Q = 2.7
-K_SEARCH = 100  # koritsu_search.search.CANDIDATES: what search() asks FAISS for
-K_RECALL = 10
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import (
+    SEED_INDEX,
+    dir_size,
+    emit,
+    fmt_n,
+    log,
+    proc_status,
+    reset_hwm,
+    run_worker,
+    summarize_ms,
+    summarize_parts,
+)
+
+K = 10
+RECALL_QUERIES = 200  # synthetic recall queries, besides the real judged ones
+PROFILE_QUERIES = 40  # a call slower than --profile-over-ms is profiled over this many queries
+# Filtered searches measured: a ministry, two kinds (a small and a large share), a section substring.
+FILTERS: list[tuple[str, dict[str, list[str]]]] = [
+    ("ministry 厚生労働省", {"ministries": ["厚生労働省"]}),
+    ("kind speech", {"kinds": ["speech"]}),
+    ("kind measure", {"kinds": ["measure"]}),
+    ("section ∋ 相談支援", {"sections": ["相談支援"]}),
+]
 
 
-# ----------------------------------------------------------------------------- memory
-
-def proc_status() -> dict[str, int]:
-    """VmRSS / VmHWM of this process, bytes (Linux /proc)."""
-    out: dict[str, int] = {}
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                key, val = line.split(":", 1)
-                out[key] = int(val.split()[0]) * 1024
-    return out
-
-
-def rss() -> int:
-    return proc_status()["VmRSS"]
-
-
-def reset_hwm() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0: write 5 to clear_refs)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-# ----------------------------------------------------------------------------- synthetic vectors
-
-def load_real_vectors() -> np.ndarray:
-    return np.load(SEED_INDEX / "vectors.npy").astype(np.float32)
-
-
-class VectorModel:
-    """Generator of realistic synthetic passage vectors around the real seed vectors."""
-
-    def __init__(self, real: np.ndarray, noise_scale: float = NOISE_SCALE) -> None:
-        self.real = real
-        self.center = real.mean(axis=0)
-        self.resid = real - self.center
-        self.resid_norm = np.linalg.norm(self.resid, axis=1)
-        # Noise ~ N(0, Cov(real)): via the eigen-decomposition (dim-sized draws, not n-sized).
-        cov = self.resid.T @ self.resid / len(real)
-        evals, evecs = np.linalg.eigh(cov.astype(np.float64))
-        self.noise_map = (evecs * np.sqrt(np.clip(evals, 0, None))).T.astype(np.float32)  # (dim, dim)
-        self.noise_scale = noise_scale
-
-    def sample(self, m: int, rng: np.random.Generator) -> np.ndarray:
-        n, dim = self.real.shape
-        i = rng.integers(0, n, m)
-        j = rng.integers(0, n, m)
-        w = rng.uniform(0.0, 1.0, (m, 1)).astype(np.float32)
-        base = (1 - w) * self.resid[i] + w * self.resid[j]
-        base_norm = ((1 - w[:, 0]) * self.resid_norm[i] + w[:, 0] * self.resid_norm[j])[:, None]
-        noise = rng.standard_normal((m, dim), dtype=np.float32) @ self.noise_map
-        scale = (self.noise_scale * rng.uniform(0.5, 1.5, (m, 1))).astype(np.float32)
-        r = base / np.linalg.norm(base, axis=1, keepdims=True) + scale * noise / base_norm
-        r *= base_norm / np.linalg.norm(r, axis=1, keepdims=True)
-        y = self.center + r
-        y /= np.linalg.norm(y, axis=1, keepdims=True)
-        return y.astype(np.float32)
-
-    def write(self, path: Path, m: int, seed: int, chunk: int = 50_000) -> None:
-        """Write m vectors to a .npy file chunk by chunk (never two copies in memory)."""
-        rng = np.random.default_rng(seed)
-        out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(m, self.real.shape[1]))
-        for a in range(0, m, chunk):
-            out[a : a + chunk] = self.sample(min(chunk, m - a), rng)
-        out.flush()
-        del out
-
-
-def neighbour_stats(x: np.ndarray) -> dict[str, float]:
-    """Median top-1 / top-10 neighbour cosine and the mean / std of pairwise cosine."""
-    s = x @ x.T
-    np.fill_diagonal(s, -np.inf)
-    top = -np.sort(-s, axis=1)
-    iu = np.triu_indices(len(x), 1)
-    return {
-        "nn1_median": float(np.median(top[:, 0])),
-        "nn10_median": float(np.median(top[:, 9])),
-        "pair_mean": float(s[iu].mean()),
-        "pair_std": float(s[iu].std()),
-    }
-
-
-def exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
-    """Exact inner-product top-k (ids, scores) of every query, chunked over the corpus."""
-    best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
-    best_i = np.zeros((len(queries), 0), dtype=np.int64)
-    for a in range(0, len(vectors), chunk):
-        s = queries @ np.asarray(vectors[a : a + chunk]).T
-        kk = min(k, s.shape[1])
-        part = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
-        cand_s = np.concatenate([best_s, np.take_along_axis(s, part, 1)], axis=1)
-        cand_i = np.concatenate([best_i, part + a], axis=1)
-        order = np.argsort(-cand_s, axis=1, kind="stable")[:, :k]
-        best_s = np.take_along_axis(cand_s, order, 1)
-        best_i = np.take_along_axis(cand_i, order, 1)
-    return best_i, best_s
-
-
-# ----------------------------------------------------------------------------- synthetic terms
-
-def load_real_terms() -> list[list[str]]:
-    with open(SEED_INDEX / "terms.jsonl", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def synth_terms(real_terms: list[list[str]], n: int, seed: int) -> tuple[list[list[str]], dict[str, Any]]:
-    """n synthetic token lists (see module docstring); the token strings are shared objects."""
-    rng = np.random.default_rng(seed)
-    counts = Counter(t for ts in real_terms for t in ts if t)
-    head = [t for t, _ in counts.most_common()]
-    lengths = np.array([len(ts) for ts in real_terms])
-    real_tokens = int(lengths.sum())
-    k_heaps = len(head) / real_tokens**HEAPS_BETA
-    doc_len = rng.choice(lengths, size=n)
-    total = int(doc_len.sum())
-    vocab_size = max(len(head), int(k_heaps * total**HEAPS_BETA))
-    vocab = head + [f"{head[r % len(head)]}{r // len(head)}" for r in range(len(head), vocab_size)]
-    ranks = np.arange(1, vocab_size + 1, dtype=np.float64)
-    p = (ranks + ZIPF_Q) ** -ZIPF_A
-    cdf = np.cumsum(p / p.sum())
-    vocab_obj = np.array(vocab, dtype=object)
-    offsets = np.concatenate([[0], np.cumsum(doc_len)])
-    docs: list[list[str]] = []
-    step = 100_000  # documents per chunk, to bound the temporary arrays
-    for a in range(0, n, step):
-        b = min(n, a + step)
-        lo, hi = int(offsets[a]), int(offsets[b])
-        ids = np.minimum(np.searchsorted(cdf, rng.random(hi - lo)), vocab_size - 1)
-        toks = vocab_obj[ids]
-        local = offsets[a : b + 1] - lo
-        docs.extend(toks[local[d] : local[d + 1]].tolist() for d in range(b - a))
-    info = {"tokens": total, "vocab": vocab_size, "mean_len": float(doc_len.mean()), "real_vocab": len(head)}
-    return docs, info
-
-
-# ----------------------------------------------------------------------------- helpers
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
-
-
-def summarize_ms(values_s: list[float]) -> dict[str, float]:
-    ms = [v * 1000 for v in values_s]
-    return {"p50": pct(ms, 50), "p95": pct(ms, 95), "mean": float(np.mean(ms)) if ms else float("nan"), "n": len(ms)}
-
-
-def recall_at_k(found: np.ndarray, gt_ids: np.ndarray, gt_scores: np.ndarray, exact_scores: np.ndarray, k: int) -> float:
-    """Share of the exact top-k found; a returned id whose exact score ties the k-th is a hit too."""
-    kth = gt_scores[k - 1]
-    gt = set(gt_ids[:k].tolist())
-    hits = sum(1 for pid, s in zip(found[:k].tolist(), exact_scores[:k].tolist()) if pid in gt or s >= kth - 1e-6)
-    return min(1.0, hits / k)
-
-
-def setup_threads(threads: int = THREADS) -> None:
-    import faiss
-
-    faiss.omp_set_num_threads(threads)
-
-
-def emit(result: dict[str, Any]) -> None:
-    sys.stdout.write("RESULT " + json.dumps(result) + "\n")
-    sys.stdout.flush()
-
-
-# ----------------------------------------------------------------------------- workers
+# ----------------------------------------------------------------------------- build
 
 def worker_build(args: argparse.Namespace) -> None:
-    """Load the vectors into RAM (as build_index holds them), build one FAISS index, write it."""
-    import faiss
+    from bench_synth import (
+        Seed,
+        TiledPassages,
+        VectorModel,
+        exact_topk,
+        neighbour_stats,
+        synth_terms,
+        tiled_documents,
+        tiled_procedural,
+    )
 
-    from koritsu_search.index.vectors import build_faiss
+    from koritsu_search.index.contract import current_contract
+    from koritsu_search.index.engines import engine
+    from koritsu_search.index.lexical import LexicalIndex
+    from koritsu_search.index.manifest import Manifest
+    from koritsu_search.index.store import write_index_files
 
-    setup_threads()
-    work = Path(args.workdir)
-    params = json.loads(args.params)
-    base = rss()
-    vectors = np.load(work / "vectors.npy")
-    after_vectors = rss()
+    work, n = Path(args.workdir), int(args.n)
+    seed = Seed.read(SEED_INDEX)
+    m = len(seed.passages)
+    res: dict[str, Any] = {"n": n, "seed_passages": m, "seconds": {}, "peak_rss": {}}
+    sec, peak = res["seconds"], res["peak_rss"]
+
+    def phase(name: str, t0: float) -> None:
+        sec[name] = time.perf_counter() - t0
+        peak[name] = proc_status()["VmHWM"]
+        log(f"{fmt_n(n)} build: {name} {sec[name]:.1f} s, peak RSS {peak[name] / 1e9:.2f} GB")
+        reset_hwm()
+
     reset_hwm()
     t = time.perf_counter()
-    index = build_faiss(vectors, args.type, params)
-    build_s = time.perf_counter() - t
-    after_build = proc_status()
-    out = work / f"{args.name}.faiss"
+    vm = VectorModel(seed.vectors)
+    res["synthetic_vs_real"] = {"real": neighbour_stats(seed.vectors),
+                                "synthetic": neighbour_stats(vm.sample(m, np.random.default_rng(5)))}
+    vectors = vm.generate(n, seed=1000 + n % 997)
+    phase("generate vectors", t)
+
     t = time.perf_counter()
-    faiss.write_index(index, str(out))
-    write_s = time.perf_counter() - t
-    emit({
-        "build_s": build_s,
-        "write_s": write_s,
-        "size_bytes": out.stat().st_size,
-        "rss_vectors": after_vectors - base,
-        "rss_index": after_build["VmRSS"] - after_vectors,
-        "rss_vectors_plus_index": after_build["VmRSS"] - base,
-        "peak_build": after_build["VmHWM"] - base,
-        "ntotal": int(index.ntotal),
-    })
+    judged_vecs = np.load(work / "judged_vectors.npy")
+    queries = np.concatenate([vm.sample(RECALL_QUERIES, np.random.default_rng(99)), judged_vecs]).astype(np.float32)
+    gt_ids, gt_scores = exact_topk(vectors, queries, K)
+    np.save(work / "recall_queries.npy", queries)
+    np.save(work / "gt_ids.npy", gt_ids)
+    np.save(work / "gt_scores.npy", gt_scores)
+    res["recall_queries"] = {"synthetic": RECALL_QUERIES, "judged": len(judged_vecs),
+                             "top1_cos_median": float(np.median(gt_scores[:, 0])),
+                             "top10_cos_median": float(np.median(gt_scores[:, K - 1]))}
+    phase("exact ground truth", t)
 
-
-def worker_serve(args: argparse.Namespace) -> None:
-    """As the library serves: read the index from disk, vectors memory-mapped; sweep search params."""
-    import faiss
-
-    from koritsu_search.index.vectors import dense_search, set_search_params
-
-    setup_threads()
-    work = Path(args.workdir)
-    queries = np.load(work / "queries.npy")
-    gt_ids = np.load(work / "gt_ids.npy")
-    gt_scores = np.load(work / "gt_scores.npy")
-    base = rss()
     t = time.perf_counter()
-    index = faiss.read_index(str(work / f"{args.name}.faiss"))
-    vectors = np.load(work / "vectors.npy", mmap_mode="r")
-    load_s = time.perf_counter() - t
-    after_load = rss()
-    settings = json.loads(args.sweep) or [{}]
-    n_q = min(args.queries, len(queries))
-    rows = []
-    library_threads = None
-    for setting in settings:
-        # A setting without "threads" goes through the library (dense_search, which picks its own
-        # OpenMP thread count); {"threads": T} calls index.search directly on T threads, to compare.
-        direct = "threads" in setting
-        params = {k: v for k, v in setting.items() if k != "threads"}
-        if params:
-            set_search_params(index, args.type, params)
+    terms, res["terms"] = synth_terms(seed.terms, n, seed=7)
+    phase("generate terms", t)
+    t = time.perf_counter()
+    lexical = LexicalIndex.build(terms)
+    del terms
+    phase("BM25 build", t)
 
-        def one(q: np.ndarray, direct: bool = direct) -> np.ndarray:
-            if direct:
-                _, ids = index.search(q.reshape(1, -1), K_SEARCH)
-                return ids[0][ids[0] >= 0]
-            return dense_search(index, vectors, q, K_SEARCH)[0]
+    t = time.perf_counter()
+    copies = math.ceil(n / m)
+    passages = TiledPassages(seed.passages, n)
+    documents = tiled_documents(seed.documents, copies)
+    procedural = tiled_procedural(seed.procedural, n)
+    record_count = sum(len(d.records) for d in documents)
+    phase("tile passages and records", t)
+    res.update(copies=copies, records=record_count, documents=len(documents))
 
-        if direct:
-            faiss.omp_set_num_threads(int(setting["threads"]))
-        for q in queries[:3]:  # warm caches / branch predictors
-            one(q)
-        if not direct:
-            library_threads = faiss.omp_get_max_threads()
-        lat, rec = [], []
-        for qi in range(n_q):
-            t = time.perf_counter()
-            ids = one(queries[qi])
-            lat.append(time.perf_counter() - t)
-            exact = np.asarray(vectors[ids[:K_RECALL]], dtype=np.float32) @ queries[qi]
-            rec.append(recall_at_k(ids, gt_ids[qi], gt_scores[qi], exact, K_RECALL))
-        rows.append({"setting": setting, "latency_ms": summarize_ms(lat), "recall_at_10": float(np.mean(rec))})
-        faiss.omp_set_num_threads(THREADS)
-    after_queries = rss() - base
-    # Worst case for "vectors + index": every page of the memory-mapped vectors.npy resident too.
-    float(np.asarray(vectors).sum(dtype=np.float64))
-    emit({
-        "load_s": load_s,
-        "rss_index_loaded": after_load - base,
-        "rss_after_queries": after_queries,
-        "rss_all_vectors_resident": rss() - base,
-        "library_threads": library_threads,
-        "sweep": rows,
-    })
+    res["indexes"] = {}
+    for kind in args.kinds.split(","):
+        eng = engine(kind)
+        t = time.perf_counter()
+        dense = eng.build(vectors, eng.default_params(n))
+        phase(f"dense build ({kind})", t)
+        manifest = Manifest(
+            model_id=seed.store.manifest.model_id, dim=int(vectors.shape[1]), dense_type=kind,
+            dense_params=dense.params, contract=current_contract(), passage_count=n, record_count=record_count,
+            build={"synthetic": f"eval/bench_synth.py: {copies} copies of {seed.path.name} ({m} passages)"},
+        )
+        out = work / f"index-{kind}"
+        out.mkdir()
+        t = time.perf_counter()
+        write_index_files(out, manifest, documents, passages, procedural, vectors, dense, lexical)
+        phase(f"write index files ({kind})", t)
+        res["indexes"][kind] = {"describe": dense.describe(), "size_bytes": dir_size(out),
+                                "dense_build_s": sec[f"dense build ({kind})"],
+                                "write_s": sec[f"write index files ({kind})"]}
+        del dense
+    emit(res)
 
 
-class _Passages:
-    """len() = synthetic corpus size; passage i is a real seed passage (i mod 773), for hits and answers."""
+# ----------------------------------------------------------------------------- serve
 
-    def __init__(self, real: list[Any], n: int) -> None:
-        self.real, self.n = real, n
+class StubEmbedder:
+    """The real model's vector of each judged query, looked up by its cleaned text."""
 
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> Any:
-        return self.real[int(i) % len(self.real)]
-
-    def __iter__(self) -> Any:  # full scans: filters
-        real, m = self.real, len(self.real)
-        return (real[i % m] for i in range(self.n))
-
-
-class _StubEmbedder:
-    """Returns the real model's vector for each judged query (embedding is timed on the seed index)."""
-
-    def __init__(self, table: dict[str, np.ndarray], dim: int) -> None:
-        self.table, self.dim, self.model_id = table, dim, "stub"
+    def __init__(self, table: dict[str, np.ndarray], model_id: str, dim: int) -> None:
+        self.table, self.model_id, self.dim = table, model_id, dim
 
     def embed_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
-        raise NotImplementedError
+        raise NotImplementedError("the benchmark's stub embeds queries only")
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.table[text]
 
 
-def _synthetic_index(n: int, vectors: np.ndarray, findex: Any, lexical: Any, terms: list[list[str]],
-                     embedder: _StubEmbedder) -> Any:
-    """A koritsu_search Index over the synthetic corpus, so search() and ask() run unmodified."""
-    from koritsu_search.index.store import Index, open_index
+def _timed(fn: Any, queries: list[str]) -> tuple[list[float], dict[str, list[float]]]:
+    """Each query once, timed, with the SearchTrace segments when fn takes a trace."""
+    from koritsu_search.search import SearchTrace
 
-    seed = open_index(SEED_INDEX)
-    idx = Index.__new__(Index)
-    idx.path = Path("synthetic")
-    idx.manifest = seed.manifest
-    idx.documents = seed.documents
-    idx.passages = _Passages(seed.passages, n)  # type: ignore[assignment]
-    idx.terms = terms
-    idx.vectors = vectors
-    idx.faiss = findex
-    idx.lexical = lexical
-    idx.records = seed.records
-    idx.doc_titles = seed.doc_titles
-    idx._embedder_source = embedder
-    idx._embedder = embedder
-    idx._lock = threading.Lock()
-    # What open_index precomputes: each ministry's passage rows (passage i is real passage i mod m).
-    m = len(seed.passages)
-    idx.ministry_rows = {}
-    for name, real_rows in seed.ministry_rows.items():
-        tiled = (real_rows[None, :] + m * np.arange((n + m - 1) // m)[:, None]).ravel()
-        idx.ministry_rows[name] = np.sort(tiled[tiled < n])
-    return idx
+    lat: list[float] = []
+    parts: dict[str, list[float]] = {}
+    for q in queries:
+        tr = SearchTrace()
+        t = time.perf_counter()
+        fn(q, tr)
+        lat.append(time.perf_counter() - t)
+        for key, v in tr.timings_ms.items():
+            parts.setdefault(key, []).append(v)
+    return lat, parts
 
 
-def worker_lexical(args: argparse.Namespace) -> None:
-    """BM25 build and query time at this scale, then search()/ask() end to end per FAISS index."""
-    import faiss
+def _profile(fn: Any, queries: list[str], top: int = 10) -> dict[str, Any]:
+    """cProfile over the queries: the functions with the most own time, and the library's functions
+    with the most cumulative time (milliseconds per query)."""
+    import cProfile
+    import pstats
 
-    from koritsu_search.index.lexical import LexicalIndex
-    from koritsu_search.index.vectors import set_search_params
-    from koritsu_search.search import SearchTrace, clean_query
+    from koritsu_search.search import SearchTrace
 
-    setup_threads()
+    prof = cProfile.Profile()
+    prof.enable()
+    for q in queries:
+        fn(q, SearchTrace())
+    prof.disable()
+    stats: dict[Any, Any] = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    n = max(1, len(queries))
+
+    def row(key: Any, val: Any) -> dict[str, Any]:
+        filename, line, func = key
+        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        return {"function": f"{short}:{line}({func})", "calls_per_query": val[1] / n,
+                "own_ms": val[2] * 1000 / n, "cumulative_ms": val[3] * 1000 / n}
+
+    items = list(stats.items())
+    own = sorted(items, key=lambda kv: -kv[1][2])[:top]
+    lib = sorted((kv for kv in items if "koritsu_search" in kv[0][0]), key=lambda kv: -kv[1][3])[:top]
+    return {"queries": len(queries), "own_time": [row(*kv) for kv in own], "library_cumulative": [row(*kv) for kv in lib]}
+
+
+def worker_serve(args: argparse.Namespace) -> None:
     work = Path(args.workdir)
-    n = int(args.n)
+    path = work / f"index-{args.kind}"
     judged = json.loads((work / "judged.json").read_text(encoding="utf-8"))
     qvecs = np.load(work / "judged_vectors.npy")
-    base = rss()
+    mem: dict[str, dict[str, int]] = {"interpreter": proc_status()}
+
+    from koritsu_search import Index
+    from koritsu_search.index.manifest import Manifest
+    from koritsu_search.models import Filters
+    from koritsu_search.search import clean_query
+
+    mem["imports"] = proc_status()
+    manifest = Manifest.read(path)
+    texts = [clean_query(q["query"]) for q in judged]
+    stub = StubEmbedder(dict(zip(texts, qvecs, strict=True)), manifest.model_id, manifest.dim)
     t = time.perf_counter()
-    terms, info = synth_terms(load_real_terms(), n, seed=7)
-    gen_s = time.perf_counter() - t
-    after_terms = rss()
-    reset_hwm()
+    idx = Index.open(path, embedder=stub)
+    res: dict[str, Any] = {"kind": args.kind, "n": len(idx.store.passages), "open_s": time.perf_counter() - t,
+                           "dense": idx.store.dense.describe(), "fusion": idx.searcher.config.to_dict()}
+    mem["after open"] = proc_status()
+    log(f"{fmt_n(res['n'])} {args.kind}: opened in {res['open_s']:.1f} s, RSS {mem['after open']['VmRSS'] / 1e9:.2f} GB")
+
     t = time.perf_counter()
-    lexical = LexicalIndex.build(terms)
-    build_s = time.perf_counter() - t
-    st = proc_status()
-    bm_lat = []
-    for q in judged:
-        lexical.scores(q["terms"])  # warm
-    for q in judged:
+    idx.search(texts[0], k=K)  # Sudachi's dictionary is loaded by the first query of a process
+    res["first_query_s"] = time.perf_counter() - t
+
+    cases: list[dict[str, Any]] = [{"name": "search", "filters": None}]
+    cases += [{"name": f"search, {label}", "filters": f} for label, f in FILTERS]
+    cases.append({"name": "ask", "filters": None})
+    for case in cases:
+        case["filter"] = case.pop("filters")
+        filters = Filters(**case["filter"]) if case["filter"] else None
+        allowed = idx.store.passages.select(filters)
+        case["rows"] = len(idx.store.passages) if allowed is None else len(allowed)
+
+        def run(q: str, tr: Any, filters: Filters | None = filters, name: str = case["name"]) -> None:
+            if name == "ask":
+                idx.ask(q, k=K, filters=filters)
+            else:
+                idx.search(q, k=K, filters=filters, trace=tr)
+
+        first, _ = _timed(run, texts)  # first pass: per-process caches (facet row lists, pages) fill here
+        lat, parts = _timed(run, texts)
+        case.update(first_pass_ms=summarize_ms(first), latency_ms=summarize_ms(lat), parts_ms=summarize_parts(parts))
+        if case["latency_ms"]["p50"] >= args.profile_over_ms:
+            case["profile"] = _profile(run, texts[:PROFILE_QUERIES])
+        case["memory_after"] = proc_status()
+        log(f"{fmt_n(res['n'])} {args.kind}: {case['name']} ({case['rows']:,} rows) p50 {case['latency_ms']['p50']:.1f} ms, "
+            f"p95 {case['latency_ms']['p95']:.1f} ms, first pass max {case['first_pass_ms']['max']:.0f} ms")
+    res["cases"] = cases
+
+    # The dense leg alone, through the DenseIndex interface: latency at the candidate count search()
+    # asks for, and recall@10 against exact search.
+    from bench_synth import exact_topk, recall_at_k
+
+    queries = np.load(work / "recall_queries.npy")
+    gt_ids, gt_scores = np.load(work / "gt_ids.npy"), np.load(work / "gt_scores.npy")
+    dense, n_cand = idx.store.dense, idx.searcher.config.candidate_count(K)
+    lat_s, rec = [], []
+    for qi, q in enumerate(queries):
         t = time.perf_counter()
-        lexical.scores(q["terms"])
-        bm_lat.append(time.perf_counter() - t)
-    result: dict[str, Any] = {
-        "terms": info,
-        "terms_gen_s": gen_s,
-        "rss_terms": after_terms - base,
-        "build_s": build_s,
-        "rss_bm25": st["VmRSS"] - after_terms,
-        "peak_build": st["VmHWM"] - after_terms,
-        "query_ms": summarize_ms(bm_lat),
-        "end_to_end": [],
-    }
-    vectors = np.load(work / "vectors.npy", mmap_mode="r")
-    table = {clean_query(q["query"]): qvecs[i] for i, q in enumerate(judged)}
-    embedder = _StubEmbedder(table, vectors.shape[1])
-    gc_acc = {"count": 0, "s": 0.0, "t0": 0.0}
+        dense.search(q, n_cand)
+        lat_s.append(time.perf_counter() - t)
+        ids, scores = dense.search(q, K)
+        rec.append(recall_at_k(ids, scores, gt_ids[qi], gt_scores[qi], K))
+    n_syn = RECALL_QUERIES
+    res["dense_leg"] = {"k": n_cand, "latency_ms": summarize_ms(lat_s), "recall_at_10": float(np.mean(rec)),
+                        "recall_at_10_synthetic": float(np.mean(rec[:n_syn])),
+                        "recall_at_10_judged": float(np.mean(rec[n_syn:])) if len(rec) > n_syn else None,
+                        "recall_queries": len(rec), "recall_min": float(np.min(rec))}
+    mem["after all queries"] = proc_status()
+    res["memory"] = mem
+    log(f"{fmt_n(res['n'])} {args.kind}: recall@10 {res['dense_leg']['recall_at_10']:.3f}; "
+        f"RSS {mem['after all queries']['VmRSS'] / 1e9:.2f} GB, peak {mem['after all queries']['VmHWM'] / 1e9:.2f} GB")
 
-    def on_gc(phase: str, info: dict[str, Any]) -> None:
-        if info.get("generation") != 2:
-            return
-        if phase == "start":
-            gc_acc["t0"] = time.perf_counter()
-        else:
-            gc_acc["count"] += 1
-            gc_acc["s"] += time.perf_counter() - gc_acc["t0"]
+    # Filtered recall (after the memory figures: the exact ground truth reads vectors.npy).
+    from koritsu_search.index.store import VECTORS_FILE
 
-    gc.callbacks.append(on_gc)
-    for spec in json.loads(args.e2e):
-        findex = faiss.read_index(str(work / f"{spec['name']}.faiss"))
-        if spec.get("search_params"):
-            set_search_params(findex, spec["type"], spec["search_params"])
-        idx = _synthetic_index(n, vectors, findex, lexical, terms, embedder)
-        n_q = min(len(judged), int(spec.get("queries", len(judged))))
-        # First pass (not in the warm figures): per-process caches and first-touch page faults.
-        first = []
-        for q in judged[:n_q]:
-            t = time.perf_counter()
-            idx.search(q["query"], k=10)
-            first.append(time.perf_counter() - t)
-        s_lat, a_lat, parts = [], [], {}
-        gc_acc.update(count=0, s=0.0)
-        for q in judged[:n_q]:
-            tr = SearchTrace()
-            t = time.perf_counter()
-            idx.search(q["query"], k=10, trace=tr)
-            s_lat.append(time.perf_counter() - t)
-            for key, v in tr.timings_ms.items():
-                parts.setdefault(key, []).append(v / 1000)
-            t = time.perf_counter()
-            idx.ask(q["query"], k=10)
-            a_lat.append(time.perf_counter() - t)
-        result["end_to_end"].append({
-            "name": spec["name"],
-            "search_params": spec.get("search_params", {}),
-            "first_pass_search_ms": {**summarize_ms(first), "max": max(first) * 1000 if first else float("nan")},
-            "search_ms": summarize_ms(s_lat),
-            "ask_ms": summarize_ms(a_lat),
-            "parts_ms": {k: summarize_ms(v) for k, v in parts.items()},
-            "gc_full_collections": gc_acc["count"],
-            "gc_full_ms_total": gc_acc["s"] * 1000,
-        })
-        del idx, findex
-    emit(result)
+    vectors = np.load(path / VECTORS_FILE, mmap_mode="r")
+    res["filtered_recall"] = []
+    for label, f in FILTERS:
+        allowed = idx.store.passages.select(Filters(**f))
+        assert allowed is not None
+        g_ids, g_scores = exact_topk(vectors, queries, K, rows=allowed)
+        rr = []
+        for qi, q in enumerate(queries):
+            ids, scores = dense.search(q, K, allowed)
+            rr.append(recall_at_k(ids, scores, g_ids[qi], g_scores[qi], K))
+        res["filtered_recall"].append({"filter": label, "rows": len(allowed), "recall_at_10": float(np.mean(rr)),
+                                       "recall_min": float(np.min(rr))})
+    emit(res)
+
+
+# ----------------------------------------------------------------------------- driver (eval/bench.py)
+
+def bench_scale(n: int, kinds: list[str], judged: list[dict[str, Any]], qvecs: np.ndarray) -> dict[str, Any]:
+    """Build the synthetic index(es) of n passages in one process, serve each kind in another."""
+    work = Path(tempfile.mkdtemp(prefix=f"bench_scale_{fmt_n(n)}_", dir="/tmp"))
+    try:
+        (work / "judged.json").write_text(json.dumps(judged, ensure_ascii=False), encoding="utf-8")
+        np.save(work / "judged_vectors.npy", qvecs)
+        build = run_worker("bench_scale.py", ["build", "--workdir", str(work), "--n", str(n), "--kinds", ",".join(kinds)])
+        serve = [run_worker("bench_scale.py", ["serve", "--workdir", str(work), "--kind", kind]) for kind in kinds]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"n": n, "build": build, "serve": serve}
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("worker", choices=("build", "serve", "lexical"))
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("worker", choices=("build", "serve"))
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("--name", default="")
-    ap.add_argument("--type", default="flat")
-    ap.add_argument("--params", default="{}")
-    ap.add_argument("--sweep", default="[]")
-    ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--n", type=int, default=0)
-    ap.add_argument("--e2e", default="[]")
+    ap.add_argument("--kinds", default="ivf")
+    ap.add_argument("--kind", default="ivf")
+    ap.add_argument("--profile-over-ms", type=float, default=25.0, help="profile calls whose p50 is at least this")
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    {"build": worker_build, "serve": worker_serve, "lexical": worker_lexical}[args.worker](args)
+    {"build": worker_build, "serve": worker_serve}[args.worker](args)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ from typing import Any
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from calibrate import TOP, load_nonsense  # noqa: E402
-from evaluate import gains, hit_unit, load_queries  # noqa: E402
+from calibrate import TOP, load_nonsense
+from evaluate import gains, hit_unit, load_queries
+from provenance import markdown_line, provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,7 @@ def judge(idx: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
     none_answered = 0
     for q in tqdm(queries, desc="judged", file=sys.stderr):
         g = gains(q)
-        groups, _ = rank_groups(idx, q["query"])
+        groups, _ = rank_groups(idx.searcher, q["query"])
         top_units = [hit_unit(gr.hits[0]) for gr in groups[:TOP]]
         answer = idx.ask(q["query"], complete=True)
         kept = {hit_unit(it) for it in answer.items}
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
     idx = open_index(args.index)
     cal = default_calibration()
-    result: dict[str, Any] = {"calibration": {"cut": cal.cut, "high": cal.high, "fitted_on": cal.fitted_on}}
+    result: dict[str, Any] = {"provenance": provenance(idx.searcher.config),
+                              "calibration": {"cut": cal.cut, "high": cal.high, "fitted_on": cal.fitted_on}}
     for split in ("dev", "heldout"):
         result[split] = judge(idx, load_queries(ROOT / "eval/queries.jsonl", split))
         result[f"nonsense_{split}"] = nonsense(idx, load_nonsense(ROOT / "eval/nonsense.jsonl", split))
@@ -118,6 +120,7 @@ def render(r: dict[str, Any]) -> str:
         f"cut at P(relevant) ≥ {r['calibration']['cut']}, 高 band from {r['calibration']['high']}. "
         f"Units counted among each query's first {TOP}. Produced by `python eval/cutoff.py`.",
         "",
+        *([markdown_line(r["provenance"]), ""] if "provenance" in r else []),
         "| split | queries | relevant in top | relevant kept | non-relevant dropped | precision of kept | no confident answer |",
         "|---|---|---|---|---|---|---|",
     ]

@@ -14,6 +14,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import markdown_line, provenance
+
 MODES = ("lexical", "dense", "hybrid")
 K_FETCH = 200  # hits fetched per query, so that >= 10 distinct units are available (a measure has plan and status passages)
 K_EVAL = 10
@@ -137,7 +140,8 @@ def write_markdown(path: Path, summary: dict[str, Any], rows: list[dict[str, Any
              f"k_fetch={K_FETCH}, cutoff={K_EVAL} · gains core=2, relevant=1 · {meta['date']}\n",
              "## Timing\n\n| mode | mean ms/query |\n|---|---|\n" + "\n".join(
                  f"| {m} | {summary[m]['overall']['all']['ms']:.1f} |" for m in summary)
-             + f"\n\nIndex open: {meta['open_s']:.1f} s\n"]
+             + f"\n\nIndex open: {meta['open_s']:.1f} s\n",
+             markdown_line(meta["provenance"]) + "\n"]
     for dim in ("overall",) + DIMENSIONS:
         parts.append(f"## {'Overall' if dim == 'overall' else 'By ' + dim}\n\n{md_table(summary, dim)}\n")
     fails = [r for r in rows if r["ndcg"] < 0.5]
@@ -183,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     summary = aggregate(rows)
     meta = {"index": args.index, "split": args.split, "n_queries": len(queries), "open_s": open_s,
-            "date": time.strftime("%Y-%m-%d %H:%M"), "k_fetch": K_FETCH, "cutoff": K_EVAL}
+            "date": time.strftime("%Y-%m-%d %H:%M"), "k_fetch": K_FETCH, "cutoff": K_EVAL,
+            "provenance": provenance(idx.searcher.config)}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_markdown(out, summary, rows, meta)

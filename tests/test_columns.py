@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 
 import numpy as np
+import pytest
 
+from koritsu_search.errors import IndexLoadError
+from koritsu_search.index.columns import PassageStore
 from koritsu_search.models import Filters
 
 
@@ -56,13 +60,6 @@ def test_rows_read_back_whole_and_columns_agree(seed_index) -> None:
 
 
 def test_a_damaged_row_is_an_index_load_error_with_the_rebuild_hint(seed_index_dir, tmp_path) -> None:
-    import shutil
-
-    import pytest
-
-    from koritsu_search.errors import IndexLoadError
-    from koritsu_search.index.columns import PassageStore
-
     copy = tmp_path / "copy"
     shutil.copytree(seed_index_dir, copy)
     data = bytearray((copy / "passages.jsonl").read_bytes())
