@@ -132,3 +132,14 @@ def test_reused_documents_are_not_changed_by_a_build(tmp_path: Path) -> None:
     (corpus / "zz.txt").unlink()
     build_index([corpus], idx, embedder=FakeEmbedder())
     assert ((idx / "documents.jsonl").read_bytes(), (idx / "records.jsonl").read_bytes()) == before
+
+
+def test_repeated_passage_ids_are_refused_before_anything_is_written() -> None:
+    from koritsu_search.errors import KoritsuError
+    from koritsu_search.index.identity import check_unique
+    from koritsu_search.models import Passage
+
+    p = Passage("a#p0001/0", "a#p0001", "a", "A", "a.txt", "paragraph", None, "本文", "本文")
+    check_unique([p])
+    with pytest.raises(KoritsuError, match="1 passage ids repeat.*a#p0001/0"):
+        check_unique([p, p])
