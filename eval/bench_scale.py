@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (
+    ROOT,
     SEED_INDEX,
     dir_size,
     emit,
@@ -39,6 +40,7 @@ from bench_common import (
     log,
     proc_status,
     reset_hwm,
+    rss_by_mapping,
     run_worker,
     summarize_ms,
     summarize_parts,
@@ -139,7 +141,8 @@ def worker_build(args: argparse.Namespace) -> None:
         out = work / f"index-{kind}"
         out.mkdir()
         t = time.perf_counter()
-        write_index_files(out, manifest, documents, passages, procedural, vectors, dense, lexical)
+        # passages: a lazy Sequence (write_index_files only iterates it; its annotation says list)
+        write_index_files(out, manifest, documents, passages, procedural, vectors, dense, lexical)  # type: ignore[arg-type]
         phase(f"write index files ({kind})", t)
         res["indexes"][kind] = {"describe": dense.describe(), "size_bytes": dir_size(out),
                                 "dense_build_s": sec[f"dense build ({kind})"],
@@ -176,6 +179,8 @@ def _timed(fn: Any, queries: list[str]) -> tuple[list[float], dict[str, list[flo
         lat.append(time.perf_counter() - t)
         for key, v in tr.timings_ms.items():
             parts.setdefault(key, []).append(v)
+        if tr.timings_ms:  # what the trace does not cover: query checks, filter selection, the mask
+            parts.setdefault("untraced", []).append(lat[-1] * 1000 - sum(tr.timings_ms.values()))
     return lat, parts
 
 
@@ -197,7 +202,11 @@ def _profile(fn: Any, queries: list[str], top: int = 10) -> dict[str, Any]:
 
     def row(key: Any, val: Any) -> dict[str, Any]:
         filename, line, func = key
-        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        short = filename
+        for marker in ("site-packages/", f"{ROOT}/", "/lib/python3."):
+            short = short.split(marker)[-1]
+        if short != filename and filename.rfind("/lib/python3.") > filename.rfind("site-packages/"):
+            short = short.split("/", 1)[-1]  # the standard library: drop "11/"
         return {"function": f"{short}:{line}({func})", "calls_per_query": val[1] / n,
                 "own_ms": val[2] * 1000 / n, "cumulative_ms": val[3] * 1000 / n}
 
@@ -240,7 +249,9 @@ def worker_serve(args: argparse.Namespace) -> None:
     for case in cases:
         case["filter"] = case.pop("filters")
         filters = Filters(**case["filter"]) if case["filter"] else None
-        allowed = idx.store.passages.select(filters)
+        t = time.perf_counter()
+        allowed = idx.store.passages.select(filters)  # the first use of a column builds its row lists
+        case["first_select_ms"] = (time.perf_counter() - t) * 1000
         case["rows"] = len(idx.store.passages) if allowed is None else len(allowed)
 
         def run(q: str, tr: Any, filters: Filters | None = filters, name: str = case["name"]) -> None:
@@ -280,6 +291,7 @@ def worker_serve(args: argparse.Namespace) -> None:
                         "recall_queries": len(rec), "recall_min": float(np.min(rec))}
     mem["after all queries"] = proc_status()
     res["memory"] = mem
+    res["rss_by_mapping"] = rss_by_mapping()
     log(f"{fmt_n(res['n'])} {args.kind}: recall@10 {res['dense_leg']['recall_at_10']:.3f}; "
         f"RSS {mem['after all queries']['VmRSS'] / 1e9:.2f} GB, peak {mem['after all queries']['VmHWM'] / 1e9:.2f} GB")
 
@@ -301,6 +313,36 @@ def worker_serve(args: argparse.Namespace) -> None:
     emit(res)
 
 
+# ----------------------------------------------------------------------------- memory per component
+
+def worker_components(args: argparse.Namespace) -> None:
+    """Anonymous memory each component takes when loaded alone through its public class, in a fresh
+    process (what IndexStore.open adds beyond them is the records table, documents and checks)."""
+    from koritsu_search.index.columns import PassageStore
+    from koritsu_search.index.engines import engine
+    from koritsu_search.index.lexical import LexicalIndex
+    from koritsu_search.index.manifest import Manifest
+    from koritsu_search.segment import get_segmenter
+
+    path = Path(args.workdir) / f"index-{args.kind}"
+    manifest = Manifest.read(path)
+    kept: list[Any] = []
+    rows = []
+    for name, load in (
+        ("passage store (columns, text mapped)", lambda: PassageStore(path)),
+        (f"dense index ({manifest.dense_type})", lambda: engine(manifest.dense_type).load(path, manifest.dense_params)),
+        ("lexical index (bm25s + feedback term ids)", lambda: LexicalIndex.load(path, manifest.passage_count)),
+        ("Sudachi tokenizer (first use)", lambda: get_segmenter().lexical_terms("孤独・孤立対策の相談窓口")),
+    ):
+        before = proc_status()
+        t = time.perf_counter()
+        kept.append(load())
+        after = proc_status()
+        rows.append({"component": name, "seconds": time.perf_counter() - t,
+                     "anon_bytes": after["RssAnon"] - before["RssAnon"], "file_bytes": after["RssFile"] - before["RssFile"]})
+    emit({"kind": args.kind, "components": rows, "total": proc_status()})
+
+
 # ----------------------------------------------------------------------------- driver (eval/bench.py)
 
 def bench_scale(n: int, kinds: list[str], judged: list[dict[str, Any]], qvecs: np.ndarray) -> dict[str, Any]:
@@ -310,7 +352,10 @@ def bench_scale(n: int, kinds: list[str], judged: list[dict[str, Any]], qvecs: n
         (work / "judged.json").write_text(json.dumps(judged, ensure_ascii=False), encoding="utf-8")
         np.save(work / "judged_vectors.npy", qvecs)
         build = run_worker("bench_scale.py", ["build", "--workdir", str(work), "--n", str(n), "--kinds", ",".join(kinds)])
-        serve = [run_worker("bench_scale.py", ["serve", "--workdir", str(work), "--kind", kind]) for kind in kinds]
+        serve = []
+        for kind in kinds:
+            serve.append(run_worker("bench_scale.py", ["serve", "--workdir", str(work), "--kind", kind]))
+            serve[-1]["components"] = run_worker("bench_scale.py", ["components", "--workdir", str(work), "--kind", kind])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {"n": n, "build": build, "serve": serve}
@@ -318,14 +363,14 @@ def bench_scale(n: int, kinds: list[str], judged: list[dict[str, Any]], qvecs: n
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("worker", choices=("build", "serve"))
+    ap.add_argument("worker", choices=("build", "serve", "components"))
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--n", type=int, default=0)
     ap.add_argument("--kinds", default="ivf")
     ap.add_argument("--kind", default="ivf")
     ap.add_argument("--profile-over-ms", type=float, default=25.0, help="profile calls whose p50 is at least this")
     args = ap.parse_args(argv)
-    {"build": worker_build, "serve": worker_serve}[args.worker](args)
+    {"build": worker_build, "serve": worker_serve, "components": worker_components}[args.worker](args)
 
 
 if __name__ == "__main__":

@@ -43,8 +43,8 @@ def collect(idx: Any, queries: list[dict[str, Any]]) -> tuple[np.ndarray, np.nda
 
     xs, ys, qn, per_query = [], [], [], []
     for n, q in enumerate(tqdm(queries, desc="queries", file=sys.stderr)):
-        groups, qs = rank_groups(idx, q["query"])
-        per_query.append((qs, best_match(idx, q["query"], groups[0].hits[0].text) if groups else 0.0))
+        groups, qs = rank_groups(idx.searcher, q["query"])
+        per_query.append((qs, best_match(idx.searcher, q["query"], groups[0].hits[0].text) if groups else 0.0))
         g = gains(q)
         for grp in groups[:TOP]:
             xs.append(grp.features)
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     fit_answer_model(cal, x, qn, queries, per_query)
     cal.fitted_on = {
         "split": "dev", "queries": len(queries), "rows": int(len(y)), "relevant_rows": int(y.sum()),
-        "model_id": idx.manifest.model_id, "index_passages": len(idx.passages), "top_units": TOP,
+        "model_id": idx.manifest.model_id, "index_passages": len(idx.store.passages), "top_units": TOP,
         "target_recall": TARGET_RECALL, "high_precision": HIGH_PRECISION, "features": list(FEATURES),
     }
     Path(args.out).write_text(json.dumps(cal.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -144,13 +144,13 @@ class Searcher:
         n = len(store.passages)
         if n == 0:
             return []
-        allowed = store.passages.select(filters)
+        t = time.perf_counter()
+        selected = store.passages.select_mask(filters)
+        allowed = np.flatnonzero(selected) if selected is not None else None
+        mask = selected.astype(np.float32) if selected is not None else None
+        trace.timings_ms["filter"] = (time.perf_counter() - t) * 1000
         if allowed is not None and allowed.size == 0:
             return []
-        mask: np.ndarray | None = None
-        if allowed is not None:
-            mask = np.zeros(n, dtype=np.float32)
-            mask[allowed] = 1.0
         n_cand = self.config.candidate_count(k)
 
         t = time.perf_counter()
@@ -272,7 +272,7 @@ class Searcher:
         if intent.ministries:  # once per passage, however many named ministries it has
             named_any = np.zeros(len(ids), dtype=bool)
             for m in intent.ministries:
-                named_any |= np.isin(ids, passages.rows("ministry", m))
+                named_any |= passages.has_value("ministry", m, ids)
             bonus[named_any] += cfg.ministry_boost
         speech = passages.code("kind", "speech")
         if intent.wants_speech and speech is not None:

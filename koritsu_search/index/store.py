@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -85,14 +85,14 @@ class _RecordFile:
         if len(offsets) != len(ids) + 1:
             raise ValueError(f"{RECORD_IDS_FILE} has {len(ids)} ids and {len(offsets)} offsets")
         self._spans = {rid: (offsets[i], offsets[i + 1]) for i, rid in enumerate(ids)}
-        with open(directory / RECORDS_FILE, "rb") as fh:
-            self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if offsets[-1] else b""
+        self._file = open(directory / RECORDS_FILE, "rb", buffering=0)
+        weakref.finalize(self, self._file.close)
 
     def get(self, record_id: str) -> Record | None:
         span = self._spans.get(record_id)
         if span is None:
             return None
-        row = json.loads(self._data[span[0]:span[1]])
+        row = json.loads(os.pread(self._file.fileno(), span[1] - span[0], span[0]))
         row.pop("doc_id", None)
         return Record.from_dict(row)
 
