@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate import gains, hit_unit, load_queries  # noqa: E402
+from evaluate import gains, hit_unit, load_queries
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP = 50
