@@ -168,6 +168,7 @@ class Searcher:
         trace.timings_ms["faiss"] = (time.perf_counter() - t) * 1000
 
         if mode == "dense":
+            t = time.perf_counter()
             ids = np.sort(dense_ids)
             fused = dense = store.dense.score(qv, ids)
             bm = np.zeros(n, dtype=np.float32)
