@@ -9,7 +9,6 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -125,10 +124,6 @@ class PassageStore(Sequence[Passage]):
     def code(self, name: str, value: str) -> int | None:
         return self._codes[name].get(value)
 
-    def record_ids(self, rows: np.ndarray) -> list[str]:
-        vals = self.values["record"]
-        return [vals[c] for c in self._cols["record"][rows]]
-
     def rows(self, name: str, value: str) -> np.ndarray:
         """The sorted rows whose column holds value (empty when none)."""
         code = self._codes[name].get(value)
@@ -196,6 +191,3 @@ class PassageStore(Sequence[Passage]):
             "fields": [v for v in self.values["field"] if v],
             "kinds": [v for v in self.values["kind"] if v],
         }
-
-    def describe(self) -> dict[str, Any]:
-        return {"passages": self._n, **{name: len(vals) for name, vals in self.values.items()}}
