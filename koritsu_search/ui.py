@@ -138,10 +138,13 @@ FOCUS_DETAIL_JS = "() => { setTimeout(() => { const h = document.querySelector('
 RESTORE_LOAD_JS = """
 () => { const y = (window.history.state || {}).ksY;
   if (!y) { window.__ksHold = false; return; }
+  // The answer may still be rendering (a long list on a busy machine): wait until the page is
+  // tall enough to hold the place, for up to 15 s, then scroll there.
   let n = 0;
   const go = () => {
-    window.scrollTo({top: y, behavior: 'instant'});
-    if (Math.abs(window.scrollY - y) > 2 && n++ < 30) setTimeout(go, 100); else window.__ksHold = false;
+    const tall = document.documentElement.scrollHeight >= y + window.innerHeight - 2;
+    if (tall) window.scrollTo({top: y, behavior: 'instant'});
+    if ((!tall || Math.abs(window.scrollY - y) > 2) && n++ < 150) setTimeout(go, 100); else window.__ksHold = false;
   };
   setTimeout(go, 50); }
 """
