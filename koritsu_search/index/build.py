@@ -105,7 +105,7 @@ def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, An
     prev.by_key = {s.key: doc_by_id[s.doc_id] for s in manifest.sources if s.doc_id in doc_by_id}
     if manifest.contract.get("ingest_version") == contract["ingest_version"]:
         prev.by_sha = {d.sha256: d for d in docs}
-    hashes = [passages[i].content_hash for i in range(len(passages))]
+    hashes = [h.decode("ascii") for h in passages.content_hashes]
     if all(manifest.contract.get(k) == contract[k] for k in TERM_KEYS):
         prev.terms = {h: lexical.terms_of(i) for i, h in enumerate(hashes)}
     if model_id is None or model_id == manifest.model_id:

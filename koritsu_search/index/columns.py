@@ -9,6 +9,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,21 @@ MULTI = ("ministry", "section")
 CACHED_PASSAGES = 20_000
 _ATTR = {"record": "record_id", "doc": "doc_id", "kind": "kind", "field": "field",
          "ministry": "ministries", "section": "section"}
+
+
+class RowFile:
+    """A file of JSON lines read by byte range with pread.
+
+    Not through a memory map: a map pulls neighbouring pages into the process (~60 KB per row
+    read), which grew a 1M-passage server by 1.2 GB."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = open(path, "rb", buffering=0)
+        weakref.finalize(self, self._file.close)
+
+    def read(self, start: int, end: int) -> Any:
+        return json.loads(os.pread(self._file.fileno(), end - start, start))
 
 
 class _Codes:
@@ -64,7 +80,8 @@ def write_store(directory: Path, passages: Sequence[Passage], procedural: np.nda
                 vals.extend(codes[name](v) for v in getattr(p, _ATTR[name]))
                 ptr.append(len(vals))
     offsets[len(passages)] = pos
-    arrays: dict[str, np.ndarray] = {"offsets": offsets, "procedural": np.asarray(procedural, dtype=bool)}
+    arrays: dict[str, np.ndarray] = {"offsets": offsets, "procedural": np.asarray(procedural, dtype=bool),
+                                     "content_hash": np.array([p.content_hash for p in passages], dtype="S32")}
     arrays.update(single)
     for name, (ptr, vals) in multi.items():
         arrays[f"{name}_ptr"] = np.asarray(ptr, dtype=np.int64)
@@ -84,15 +101,15 @@ class PassageStore(Sequence[Passage]):
         self.values: dict[str, list[str]] = json.loads((directory / VALUES_FILE).read_text(encoding="utf-8"))
         self._offsets = self._cols.pop("offsets")
         self.procedural: np.ndarray = self._cols.pop("procedural")
+        # What each passage's vector and terms were made from (updates reuse them by it).
+        self.content_hashes: np.ndarray = self._cols.pop("content_hash")
         self._n = len(self._offsets) - 1
         missing = [c for c in (*SINGLE, *MULTI) if c not in self.values]
-        if missing or any(len(self._cols[c]) != self._n for c in SINGLE) or len(self.procedural) != self._n:
+        if missing or any(len(self._cols[c]) != self._n for c in SINGLE) or len(self.procedural) != self._n \
+                or len(self.content_hashes) != self._n:
             raise ValueError(f"the passage columns do not match {self._n} passages")
         self._codes = {name: {v: i for i, v in enumerate(vals)} for name, vals in self.values.items()}
-        # Rows are read with pread, not through a memory map: a map pulls neighbouring pages into
-        # the process (~60 KB per row read), which grew a 1M-passage server by 1.2 GB.
-        self._file = open(directory / PASSAGES_FILE, "rb", buffering=0)
-        weakref.finalize(self, self._file.close)
+        self._file = RowFile(directory / PASSAGES_FILE)
         self._rows: dict[str, list[np.ndarray]] = {}
         self._lock = threading.Lock()
         self._parse = functools.lru_cache(maxsize=CACHED_PASSAGES)(self._read)
@@ -107,8 +124,7 @@ class PassageStore(Sequence[Passage]):
 
     def _read(self, i: int) -> Passage:
         try:
-            start, end = int(self._offsets[i]), int(self._offsets[i + 1])
-            return Passage.from_dict(json.loads(os.pread(self._file.fileno(), end - start, start)))
+            return Passage.from_dict(self._file.read(int(self._offsets[i]), int(self._offsets[i + 1])))
         except (ValueError, TypeError) as exc:  # rows are parsed on demand: damage shows up here
             raise IndexLoadError(
                 f"{self._dir / PASSAGES_FILE} line {i + 1} is damaged ({exc}). {rebuild_hint(self._dir)}"

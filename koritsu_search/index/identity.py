@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -68,16 +69,13 @@ def rebind(doc: Document, source: str, parsed_id: str, doc_id: str) -> Document:
     old_base = sanitize_id(Path(doc.source).stem) or doc.doc_id
     title = parsed_id if doc.title in (doc.doc_id, old_base) else doc.title
     prefix = doc.doc_id
-    records = [replace(r, record_id=doc_id + r.record_id[len(prefix):] if r.record_id.startswith(prefix) else r.record_id,
-                       fields=dict(r.fields), pages=list(r.pages))
+    records = [replace(r, record_id=doc_id + r.record_id[len(prefix):] if r.record_id.startswith(prefix) else r.record_id)
                for r in doc.records]
-    return replace(doc, doc_id=doc_id, source=source, title=title, records=records,
-                   metadata=dict(doc.metadata), warnings=list(doc.warnings))
+    return replace(doc, doc_id=doc_id, source=source, title=title, records=records)
 
 
 def check_unique(passages: list[Passage]) -> None:
     """Refuse to write an index whose passage ids repeat (they key vectors, citations and links)."""
-    seen: set[str] = set()
-    dups = [p.passage_id for p in passages if p.passage_id in seen or seen.add(p.passage_id)]  # type: ignore[func-returns-value]
+    dups = [pid for pid, n in Counter(p.passage_id for p in passages).items() if n > 1]
     if dups:
         raise KoritsuError(f"internal error: {len(dups)} passage ids repeat (first: {dups[0]}); nothing was written")

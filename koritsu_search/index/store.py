@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ import numpy as np
 from ..errors import IndexLoadError, QueryError
 from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
-from .columns import PassageStore, write_store
+from .columns import PassageStore, RowFile, write_store
 from .contract import current_contract
 from .dense import DenseIndex
 from .engines import engine
@@ -85,14 +83,13 @@ class _RecordFile:
         if len(offsets) != len(ids) + 1:
             raise ValueError(f"{RECORD_IDS_FILE} has {len(ids)} ids and {len(offsets)} offsets")
         self._spans = {rid: (offsets[i], offsets[i + 1]) for i, rid in enumerate(ids)}
-        self._file = open(directory / RECORDS_FILE, "rb", buffering=0)
-        weakref.finalize(self, self._file.close)
+        self._file = RowFile(directory / RECORDS_FILE)
 
     def get(self, record_id: str) -> Record | None:
         span = self._spans.get(record_id)
         if span is None:
             return None
-        row = json.loads(os.pread(self._file.fileno(), span[1] - span[0], span[0]))
+        row = self._file.read(*span)
         row.pop("doc_id", None)
         return Record.from_dict(row)
 
@@ -175,12 +172,7 @@ class IndexStore:
         """Every measure by key, each with its documents' entries (plan beside status)."""
         with self._lock:
             if self._measures is None:
-                docs = [replace(d, records=[]) for d in self._documents.values()]
-                by_id = {d.doc_id: d for d in docs}
-                for row in read_jsonl(self.path / RECORDS_FILE):
-                    if row.get("measure_no") is not None:
-                        by_id[row.pop("doc_id")].records.append(Record.from_dict(row))
-                self._measures = collect_measures(docs)
+                self._measures = collect_measures(load_documents(self.path))
                 for m in self._measures.values():
                     self._by_number.setdefault(m.no, []).append(m)
             return self._measures
