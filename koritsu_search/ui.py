@@ -93,15 +93,17 @@ APP_JS = """
     b.setAttribute('aria-label', ok ? 'コピーしました / Copied' : 'コピーできませんでした / Copy failed');
   });
   window.addEventListener('popstate', () => { window.location.reload(); });
-  // Remember where the reader was on each entry of the history, for the back button.
-  // Not while a reload is still on its way back to the saved place (layout shifts scroll too).
+  // Remember where the reader was on each entry of the history, for the back button. Not while
+  // a reload is on its way back to the saved place, nor while a new answer replaces the page
+  // before its URL is pushed: both shift the layout, and the shifted place is not the reader's.
+  window.history.scrollRestoration = 'manual';
   window.__ksHold = !!((window.history.state || {}).ksY);
   let pending = null;
   window.addEventListener('scroll', () => {
     if (pending || window.__ksHold) return;
     pending = setTimeout(() => {
       pending = null;
-      window.history.replaceState(Object.assign({}, window.history.state || {}, {ksY: window.scrollY}), '');
+      if (!window.__ksHold) window.history.replaceState(Object.assign({}, window.history.state || {}, {ksY: window.scrollY}), '');
     }, 150);
   }, {passive: true});
   const busy = document.createElement('div');
@@ -114,6 +116,7 @@ APP_JS = """
 PUSH_URL_JS = """
 (q, all, sort, group, mins, docs, secs, fields, kinds) => {
   const busy = document.querySelector('#ks-busy'); if (busy) busy.hidden = true;
+  window.__ksHold = false;
   if (!q || !q.trim()) return;
   const u = new URL(window.location.href);
   u.search = '';
@@ -130,6 +133,7 @@ BUSY_JS = """
 (...args) => {
   const b = document.querySelector('#ks-busy');
   if (b && args[0] && String(args[0]).trim()) b.hidden = false;
+  window.__ksHold = true;  // until the new URL is pushed
   return args;
 }
 """
@@ -138,13 +142,18 @@ FOCUS_DETAIL_JS = "() => { setTimeout(() => { const h = document.querySelector('
 RESTORE_LOAD_JS = """
 () => { const y = (window.history.state || {}).ksY;
   if (!y) { window.__ksHold = false; return; }
-  // The answer may still be rendering (a long list on a busy machine): wait until the page is
-  // tall enough to hold the place, for up to 15 s, then scroll there.
-  let n = 0;
+  // The answer may still be rendering (a long list on a busy machine) and later parts (menus,
+  // chart) still move the layout: keep the place until it has held for a second, for up to 15 s,
+  // unless the reader scrolls first.
+  let n = 0, held = 0, mine = false;
+  const stop = () => { mine = true; };
+  for (const ev of ['wheel', 'touchstart', 'keydown', 'mousedown']) window.addEventListener(ev, stop, {once: true, passive: true});
   const go = () => {
+    if (mine) { window.__ksHold = false; return; }
     const tall = document.documentElement.scrollHeight >= y + window.innerHeight - 2;
     if (tall) window.scrollTo({top: y, behavior: 'instant'});
-    if ((!tall || Math.abs(window.scrollY - y) > 2) && n++ < 150) setTimeout(go, 100); else window.__ksHold = false;
+    held = tall && Math.abs(window.scrollY - y) <= 2 ? held + 1 : 0;
+    if (held < 10 && n++ < 150) setTimeout(go, 100); else window.__ksHold = false;
   };
   setTimeout(go, 50); }
 """
