@@ -43,12 +43,13 @@ import bench_report
 from bench_common import (
     GB,
     HERE,
-    RESULT,
     ROOT,
+    add_parts,
     fmt_n,
     load_info,
     log,
     machine_info,
+    parse_result,
     rss,
     summarize_ms,
     summarize_parts,
@@ -117,9 +118,7 @@ def bench_warm(index_dir: Path, judged: list[dict[str, Any]]) -> tuple[dict[str,
         t = time.perf_counter()
         idx.search(q, k=10, trace=tr)
         search_s.append(time.perf_counter() - t)
-        for key, v in tr.timings_ms.items():
-            parts.setdefault(key, []).append(v)
-        parts.setdefault("untraced", []).append(search_s[-1] * 1000 - sum(tr.timings_ms.values()))
+        add_parts(parts, tr.timings_ms, search_s[-1])
         t = time.perf_counter()
         idx.ask(q, k=10)
         ask_s.append(time.perf_counter() - t)
@@ -129,9 +128,7 @@ def bench_warm(index_dir: Path, judged: list[dict[str, Any]]) -> tuple[dict[str,
         idx.search(q, k=HITS, trace=tr)
         ask_search_s.append(time.perf_counter() - t)
         assembly_s.append(max(0.0, ask_s[-1] - ask_search_s[-1]))
-        for key, v in tr.timings_ms.items():
-            ask_parts.setdefault(key, []).append(v)
-        ask_parts.setdefault("untraced", []).append(ask_search_s[-1] * 1000 - sum(tr.timings_ms.values()))
+        add_parts(ask_parts, tr.timings_ms, ask_search_s[-1])
     vecs = np.stack([emb.embed_query(q) for q in texts]).astype(np.float32)
     result = {
         "queries": len(judged),
@@ -196,13 +193,12 @@ def bench_cold(index_dir: Path, question: str, runs: int) -> dict[str, Any]:
         wall, peak, out = _timed_child(cmd)
         rows.append({"wall_s": wall, "peak_rss_bytes": peak, "output_lines": len(out.splitlines())})
     _, _, out = _timed_child([sys.executable, "-c", COLD_CHILD, str(index_dir), question])
-    line = next(ln for ln in out.splitlines() if ln.startswith(RESULT))
     return {
         "command": ["koritsu-search", *cmd[1:]],
         "runs": rows,
         "median_wall_s": float(np.median([r["wall_s"] for r in rows])),
         "median_peak_rss_bytes": float(np.median([r["peak_rss_bytes"] for r in rows])),
-        "breakdown": json.loads(line[len(RESULT):]),
+        "breakdown": parse_result(out),
     }
 
 

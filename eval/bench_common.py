@@ -106,6 +106,20 @@ def emit(result: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def parse_result(stdout: str) -> dict[str, Any] | None:
+    """The RESULT line a worker printed, decoded; None when there is none."""
+    line = next((ln for ln in stdout.splitlines() if ln.startswith(RESULT)), None)
+    return None if line is None else json.loads(line[len(RESULT):])
+
+
+def add_parts(parts: dict[str, list[float]], timings_ms: dict[str, float], seconds: float) -> None:
+    """One query's SearchTrace segments, plus "untraced": what the trace does not cover
+    (query checks, filter selection, the mask)."""
+    for key, v in timings_ms.items():
+        parts.setdefault(key, []).append(v)
+    parts.setdefault("untraced", []).append(seconds * 1000 - sum(timings_ms.values()))
+
+
 def run_worker(script: str, args: list[str], timeout: float | None = None) -> dict[str, Any]:
     """Run eval/<script> in a fresh interpreter (its stderr passes through) and return its RESULT."""
     cmd = [sys.executable, str(HERE / script), *args]
@@ -113,10 +127,9 @@ def run_worker(script: str, args: list[str], timeout: float | None = None) -> di
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=dict(os.environ),
                           timeout=timeout, check=False)
     wall = time.perf_counter() - t
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT)), None)
-    if proc.returncode != 0 or line is None:
+    res = parse_result(proc.stdout)
+    if proc.returncode != 0 or res is None:
         raise RuntimeError(f"worker {script} {' '.join(args[:2])} failed with exit code {proc.returncode}")
-    res: dict[str, Any] = json.loads(line[len(RESULT):])
     res["wall_s"] = wall
     return res
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (
     ROOT,
     SEED_INDEX,
+    add_parts,
     dir_size,
     emit,
     fmt_n,
@@ -177,10 +178,8 @@ def _timed(fn: Any, queries: list[str]) -> tuple[list[float], dict[str, list[flo
         t = time.perf_counter()
         fn(q, tr)
         lat.append(time.perf_counter() - t)
-        for key, v in tr.timings_ms.items():
-            parts.setdefault(key, []).append(v)
-        if tr.timings_ms:  # what the trace does not cover: query checks, filter selection, the mask
-            parts.setdefault("untraced", []).append(lat[-1] * 1000 - sum(tr.timings_ms.values()))
+        if tr.timings_ms:  # fn took the trace
+            add_parts(parts, tr.timings_ms, lat[-1])
     return lat, parts
 
 

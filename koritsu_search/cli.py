@@ -37,7 +37,7 @@ from .cli_options import (
     SectionOpt,
     Sort,
 )
-from .errors import FilterError, KoritsuError, QueryError
+from .errors import KoritsuError, QueryError
 from .models import Filters
 
 if TYPE_CHECKING:
@@ -56,6 +56,11 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     for line in message.splitlines() or [""]:
         typer.echo(f"Error: {line}", err=True)
     raise typer.Exit(code)
+
+
+def _fail_with(exc: KoritsuError) -> NoReturn:
+    """The library's error as a message; a bad query or filter is a usage error (exit 2)."""
+    _fail(str(exc), 2 if isinstance(exc, QueryError) else 1)
 
 
 def _require_paths(paths: list[Path]) -> None:
@@ -122,7 +127,7 @@ def parse(
     try:
         report = parse_paths(files, kind=kind, password=password, progress=sys.stderr.isatty(), ocr=not no_ocr)
     except KoritsuError as exc:
-        _fail(str(exc))
+        _fail_with(exc)
     if fmt == Format.json:
         _dump({
             "documents": [d.to_dict() for d in report.documents],
@@ -164,7 +169,7 @@ def index(
             rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr,
         )
     except KoritsuError as exc:
-        _fail(str(exc))
+        _fail_with(exc)
     if fmt == Format.json:
         _dump(report.to_dict())
     else:
@@ -212,12 +217,9 @@ def _open(index_dir: Path, model: str | None, filters: Filters) -> tuple[Index, 
 
     try:
         idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
-    except KoritsuError as exc:
-        _fail(str(exc))
-    try:
         return idx, check_filters(idx, filters)
-    except FilterError as exc:
-        _fail(str(exc), 2)
+    except KoritsuError as exc:
+        _fail_with(exc)
 
 
 def _batch(command: str, idx: Index, batch: list[tuple[str, str]], k: int, filters: Filters, mode: Mode,
@@ -295,10 +297,8 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
             assert query is not None
             answer = idx.ask(query, k=k, filters=filters, mode=mode.value, complete=complete)
             _answer_out(answer, idx, fmt, sort, group)
-    except QueryError as exc:
-        _fail(str(exc), 2)
     except KoritsuError as exc:
-        _fail(str(exc))
+        _fail_with(exc)
 
 
 @app.command(cls=PlainCommand)
@@ -358,7 +358,7 @@ def measure(
         idx = open_index(index_dir)
         found = idx.measure(number, series=series)
     except KoritsuError as exc:
-        _fail(str(exc))
+        _fail_with(exc)
     if found is None:
         numbers = sorted({m.no for m in idx.measures.values()})
         span = f"{numbers[0]}–{numbers[-1]}" if numbers else "none"
@@ -377,7 +377,7 @@ def info(index_dir: IndexOpt = DEFAULT_INDEX) -> None:
     try:
         _dump(Manifest.read(index_dir).to_dict())
     except KoritsuError as exc:
-        _fail(str(exc))
+        _fail_with(exc)
 
 
 @app.command(cls=PlainCommand)
@@ -411,7 +411,7 @@ def serve(
         typer.echo(f"Model ready in {time.perf_counter() - t0:.1f} s.", err=True)
         chosen = choose_port(host, chosen)  # the port may have been taken while the model loaded
     except KoritsuError as exc:
-        _fail(str(exc))
+        _fail_with(exc)
         return
     typer.echo(f"Serving {index_dir} on http://{host}:{chosen} (Ctrl+C to stop)", err=True)
     serve_app(idx, host, chosen)

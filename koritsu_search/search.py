@@ -147,7 +147,7 @@ class Searcher:
         t = time.perf_counter()
         selected = store.passages.select_mask(filters)
         allowed = np.flatnonzero(selected) if selected is not None else None
-        mask = selected.astype(np.float32) if selected is not None else None
+        mask = selected  # bool: BM25 scores times the mask keep float32
         trace.timings_ms["filter"] = (time.perf_counter() - t) * 1000
         if allowed is not None and allowed.size == 0:
             return []
@@ -259,7 +259,7 @@ class Searcher:
         for m in intent.ministries:
             named = self.store.passages.rows("ministry", m)
             if mask is not None:
-                named = named[mask[named] > 0]
+                named = named[mask[named]]
             cand.update(named[: self.config.ministry_rows].tolist())
         return np.sort(np.fromiter(cand, dtype=np.int64, count=len(cand)))
 

@@ -129,6 +129,8 @@ PUSH_URL_JS = """
   if (u.href !== window.location.href) window.history.pushState({}, '', u.href);
 }
 """
+# Every change that redraws the answer and then pushes a URL: keep the place of the entry being left.
+HOLD_JS = "(...args) => { window.__ksHold = true; return args; }"
 BUSY_JS = """
 (...args) => {
   const b = document.querySelector('#ks-busy');
@@ -397,12 +399,13 @@ def build_app(index: Index) -> gr.Blocks:
         for trigger in (question.submit, ask_btn.click):
             trigger(run_search, inputs, outputs, js=BUSY_JS, **common).then(None, controls, None, js=PUSH_URL_JS)
         for ex in example_sets:
-            ex.load_input_event.then(run_search, inputs, outputs, **common).then(None, controls, None, js=PUSH_URL_JS)
+            ex.load_input_event.then(run_search, inputs, outputs, js=HOLD_JS, **common).then(
+                None, controls, None, js=PUSH_URL_JS)
         for f in filters:
-            f.input(on_filter, inputs, outputs, **common).then(None, controls, None, js=PUSH_URL_JS)
+            f.input(on_filter, inputs, outputs, js=HOLD_JS, **common).then(None, controls, None, js=PUSH_URL_JS)
         view_inputs = [answer_state, show_all, sort, group]
         for c in (show_all, sort, group):
-            c.input(on_view, view_inputs, [summary, cards, pager], show_progress="hidden").then(
+            c.input(on_view, view_inputs, [summary, cards, pager], js=HOLD_JS, show_progress="hidden").then(
                 None, controls, None, js=PUSH_URL_JS)
         pager.input(on_view, [*view_inputs, pager], [summary, cards, pager], show_progress="hidden")
         pick.input(lambda rid, a: detail_for(rid, a), [pick, answer_state], [detail]).then(None, None, None, js=FOCUS_DETAIL_JS)

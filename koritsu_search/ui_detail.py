@@ -13,7 +13,7 @@ from .ingest.kinds import record_kind
 from .linking import Measure, MeasureEntry
 from .models import SPEECH, Citation, Record
 from .sources import source_url
-from .ui_render import esc, link, linkify, merge_spans, pages_label, render_message
+from .ui_render import esc, highlight, link, linkify, pages_label, render_message
 
 SKIP_COLUMNS = ("施策No.", "施策名", "関連URL", "担当府省庁")
 BACK = '<button type="button" class="ks-back" data-back="1">← 回答に戻る / Back to the answer</button>'
@@ -27,13 +27,7 @@ def mark_cited(text: str, quotes: Sequence[str]) -> str:
         at = text.find(q) if q else -1
         if at >= 0:
             spans.append((at, at + len(q)))
-    out, pos = [], 0
-    for s, e in merge_spans(spans, len(text)):  # overlapping quotes: one mark over both
-        out.append(esc(text[pos:s]))
-        out.append(f'<mark class="ks-cited">{esc(text[s:e])}</mark>')
-        pos = e
-    out.append(esc(text[pos:]))
-    return "".join(out)
+    return highlight(text, spans, cls="ks-cited")
 
 
 def _page_links(doc_id: str, pdf_pages: list[int], printed: list[int], line: int | None) -> str:

@@ -113,13 +113,14 @@ def merge_spans(spans: list[tuple[int, int]] | list[list[int]], length: int) -> 
     return out
 
 
-def highlight(quote: str, spans: list[tuple[int, int]] | list[list[int]]) -> str:
-    """The quote as HTML with <mark> around the spans; every piece escaped separately."""
+def highlight(quote: str, spans: list[tuple[int, int]] | list[list[int]], cls: str | None = None) -> str:
+    """The quote as HTML with <mark> (of class cls) around the spans; every piece escaped separately."""
     parts: list[str] = []
     pos = 0
-    for s, e in merge_spans(spans, len(quote)):
+    mark = f'<mark class="{cls}">' if cls else "<mark>"
+    for s, e in merge_spans(spans, len(quote)):  # overlapping spans: one mark over both
         parts.append(esc(quote[pos:s]))
-        parts.append("<mark>" + esc(quote[s:e]) + "</mark>")
+        parts.append(mark + esc(quote[s:e]) + "</mark>")
         pos = e
     parts.append(esc(quote[pos:]))
     return "".join(parts)

@@ -72,8 +72,8 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return e5_convert.materialize_e5_small(tmp_path_factory.mktemp("models") / DEFAULT_MODEL)
+def model_dir(cache_root: Path) -> Path:
+    return e5_convert.materialize_e5_small(cache_root / DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="module")

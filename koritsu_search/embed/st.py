@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from koritsu_search.cpus import usable_cpus
 from koritsu_search.errors import ModelError
 
 # OpenMP threads that spin while waiting collapse throughput when other processes share the
@@ -23,13 +24,6 @@ if "torch" not in sys.modules:
 _PASSAGE_PROMPTS = ("passage", "document")
 _QUERY_PROMPTS = ("query",)
 _threads_configured = False
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def configure_torch_threads() -> None:
@@ -44,7 +38,7 @@ def configure_torch_threads() -> None:
     import torch
 
     wanted = os.environ.get("KORITSU_THREADS", "").strip()
-    threads = int(wanted) if wanted.isdigit() and int(wanted) > 0 else min(torch.get_num_threads(), _usable_cpus())
+    threads = int(wanted) if wanted.isdigit() and int(wanted) > 0 else min(torch.get_num_threads(), usable_cpus())
     if threads != torch.get_num_threads():
         torch.set_num_threads(threads)
 

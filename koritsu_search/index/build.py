@@ -94,7 +94,7 @@ def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, An
         manifest = Manifest.read(index_dir)
         docs = load_documents(index_dir)
         passages = PassageStore(index_dir)
-        lexical = LexicalIndex.load(index_dir, len(passages))
+        lexical = LexicalIndex.load(index_dir, len(passages), mmap=True)  # only its terms are reused
         vectors = np.load(index_dir / VECTORS_FILE, mmap_mode="r")
         if vectors.shape != (len(passages), manifest.dim):
             raise ValueError(f"vectors of shape {vectors.shape} for {len(passages)} passages of dim {manifest.dim}")

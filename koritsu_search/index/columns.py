@@ -7,9 +7,9 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -44,6 +44,15 @@ class RowFile:
         return json.loads(os.pread(self._file.fileno(), end - start, start))
 
 
+def write_rows(fh: BinaryIO, rows: Iterable[dict[str, Any]]) -> Iterator[int]:
+    """Write rows as JSON lines, yielding each row's start offset and, last, the end offset."""
+    pos = 0
+    for row in rows:
+        yield pos
+        pos += fh.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+    yield pos
+
+
 class _Codes:
     """Distinct values in first-seen order, each with a small integer code."""
 
@@ -65,21 +74,16 @@ def write_store(directory: Path, passages: Sequence[Passage], procedural: np.nda
     codes = {name: _Codes() for name in (*SINGLE, *MULTI)}
     single = {name: np.empty(len(passages), dtype=np.int32) for name in SINGLE}
     multi: dict[str, tuple[list[int], list[int]]] = {name: ([0], []) for name in MULTI}
-    offsets = np.empty(len(passages) + 1, dtype=np.int64)
-    pos = 0
     with open(directory / PASSAGES_FILE, "wb") as fh:
-        for i, p in enumerate(passages):
-            line = (json.dumps(p.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
-            offsets[i] = pos
-            pos += len(line)
-            fh.write(line)
-            for name in SINGLE:
-                single[name][i] = codes[name](getattr(p, _ATTR[name]))
-            for name in MULTI:
-                ptr, vals = multi[name]
-                vals.extend(codes[name](v) for v in getattr(p, _ATTR[name]))
-                ptr.append(len(vals))
-    offsets[len(passages)] = pos
+        offsets = np.fromiter(write_rows(fh, (p.to_dict() for p in passages)), dtype=np.int64,
+                              count=len(passages) + 1)
+    for i, p in enumerate(passages):
+        for name in SINGLE:
+            single[name][i] = codes[name](getattr(p, _ATTR[name]))
+        for name in MULTI:
+            ptr, vals = multi[name]
+            vals.extend(codes[name](v) for v in getattr(p, _ATTR[name]))
+            ptr.append(len(vals))
     arrays: dict[str, np.ndarray] = {"offsets": offsets, "procedural": np.asarray(procedural, dtype=bool),
                                      "content_hash": np.array([p.content_hash for p in passages], dtype="S32")}
     arrays.update(single)

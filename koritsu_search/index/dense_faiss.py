@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any, ClassVar
 
 import faiss as _faiss
 import numpy as np
 
+from ..cpus import usable_cpus
 from .dense import DenseEngine
 
 faiss: Any = _faiss  # the SWIG stubs lack the search-parameter classes and downcast attributes
@@ -23,10 +23,6 @@ EXACT_FILTER_UP_TO = 50_000
 def set_threads(n: int) -> None:
     """FAISS OpenMP threads: all cores to build, one to answer a single query (faster on 2 cores)."""
     faiss.omp_set_num_threads(max(1, n))
-
-
-def _all_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +53,7 @@ class FaissIndex:
         n, dim = vectors.shape
         full = {**cls.default_params(n), **(params or {})}
         x = np.ascontiguousarray(vectors, dtype=np.float32)
-        set_threads(_all_cores())
+        set_threads(usable_cpus())
         index = cls.create(dim, n, full)
         if not index.is_trained:
             sample = x if n <= 50 * full["nlist"] else x[np.random.default_rng(0).choice(n, 50 * full["nlist"], replace=False)]

@@ -48,8 +48,9 @@ class LexicalIndex:
         np.savez(directory / TERMS_FILE, ptr=self._term_ptr, ids=self._term_ids)
 
     @classmethod
-    def load(cls, directory: Path, n_docs: int) -> LexicalIndex:
-        retriever = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, mmap=False)
+    def load(cls, directory: Path, n_docs: int, mmap: bool = False) -> LexicalIndex:
+        """The index in directory; mmap=True leaves the score matrix on disk (for reading terms)."""
+        retriever = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, mmap=mmap)
         with np.load(directory / TERMS_FILE) as data:
             ptr, ids = data["ptr"], data["ids"]
         return cls(retriever, n_docs, ptr, ids)

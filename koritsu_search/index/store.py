@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -14,7 +15,7 @@ import numpy as np
 from ..errors import IndexLoadError, QueryError
 from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
-from .columns import PassageStore, RowFile, write_store
+from .columns import PassageStore, RowFile, write_rows, write_store
 from .contract import current_contract
 from .dense import DenseIndex
 from .engines import engine
@@ -24,6 +25,7 @@ from .manifest import Manifest, rebuild_hint
 DOCUMENTS_FILE = "documents.jsonl"  # one document per line, without its records
 RECORDS_FILE = "records.jsonl"  # one record per line, in document order
 RECORD_IDS_FILE = "records.ids.json"  # each record's id and byte offset in records.jsonl
+CACHED_RECORDS = 4096  # parsed records kept per open index
 VECTORS_FILE = "vectors.npy"  # every passage's vector, kept so that updates reuse them
 
 
@@ -48,15 +50,9 @@ def write_index_files(
     """Write every file of an index into directory; the manifest last, so that a directory
     without one is never taken for an index."""
     write_jsonl(directory / DOCUMENTS_FILE, ({**d.to_dict(), "records": []} for d in documents))
-    ids, offsets, pos = [], [], 0
+    ids = [r.record_id for d in documents for r in d.records]
     with open(directory / RECORDS_FILE, "wb") as fh:
-        for d in documents:
-            for r in d.records:
-                line = (json.dumps({"doc_id": d.doc_id, **r.to_dict()}, ensure_ascii=False) + "\n").encode("utf-8")
-                ids.append(r.record_id)
-                offsets.append(pos)
-                pos += fh.write(line)
-    offsets.append(pos)
+        offsets = list(write_rows(fh, ({"doc_id": d.doc_id, **r.to_dict()} for d in documents for r in d.records)))
     (directory / RECORD_IDS_FILE).write_text(json.dumps({"ids": ids, "offsets": offsets}), encoding="utf-8")
     write_store(directory, passages, procedural)
     np.save(directory / VECTORS_FILE, vectors)
@@ -84,12 +80,15 @@ class _RecordFile:
             raise ValueError(f"{RECORD_IDS_FILE} has {len(ids)} ids and {len(offsets)} offsets")
         self._spans = {rid: (offsets[i], offsets[i + 1]) for i, rid in enumerate(ids)}
         self._file = RowFile(directory / RECORDS_FILE)
+        # An answer reads each of its records several times (title, evidence, each citation).
+        self._parse = functools.lru_cache(maxsize=CACHED_RECORDS)(self._read)
 
     def get(self, record_id: str) -> Record | None:
         span = self._spans.get(record_id)
-        if span is None:
-            return None
-        row = self._file.read(*span)
+        return None if span is None else self._parse(*span)
+
+    def _read(self, start: int, end: int) -> Record:
+        row = self._file.read(start, end)
         row.pop("doc_id", None)
         return Record.from_dict(row)
 
