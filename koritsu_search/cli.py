@@ -39,6 +39,7 @@ from .cli_options import (
 )
 from .errors import KoritsuError, QueryError
 from .models import Filters
+from .offline import ALLOW_ENV, allow_downloads, stay_offline
 
 if TYPE_CHECKING:
     from .library import Index
@@ -106,8 +107,14 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit.")] = False,
+    allow_download: Annotated[bool, typer.Option(
+        "--allow-download", help=f"Let a hub model that is not on disk be downloaded (also ${ALLOW_ENV}=1); offline otherwise.",
+    )] = False,
 ) -> None:
     """Cited semantic search over 孤独・孤立対策 policy documents."""
+    if allow_download:
+        allow_downloads()
+    stay_offline()
 
 
 @app.command(cls=PlainCommand)
@@ -156,6 +163,8 @@ def index(
     kind: DocKindOpt = None,
     password: PasswordOpt = None,
     no_ocr: NoOcrOpt = False,
+    wait: Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0,
+                                        help="Wait this long for another build of the same index to finish.")] = 0.0,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Build or update an index; unchanged text is never embedded twice."""
@@ -166,7 +175,7 @@ def index(
     try:
         report = build_default_index(
             paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
-            rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr,
+            rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr, wait=wait,
         )
     except KoritsuError as exc:
         _fail_with(exc)

@@ -24,6 +24,10 @@ class IndexMismatchError(IndexLoadError):
     """The index was built with another model, format or dictionary."""
 
 
+class IndexBusyError(KoritsuError):
+    """Another build holds the index directory's lock."""
+
+
 class QueryError(KoritsuError):
     """A query is unusable (empty, only control characters, ...)."""
 

@@ -22,6 +22,7 @@ class Index:
                  config: FusionConfig | None = None) -> None:
         self.store = store
         self.searcher = Searcher(store, embedder, config)
+        self._config = config
 
     @classmethod
     def open(cls, path: str | Path = "indexes/default", embedder: Embedder | Callable[[], Embedder] | None = None,
@@ -30,6 +31,11 @@ class Index:
 
         An explicit fusion config overrides the one the index was built with (for experiments)."""
         return cls(IndexStore.open(path, check_fusion=config is None), embedder, config)
+
+    def reopen(self) -> Index:
+        """The same directory opened again (after a rebuild), sharing this index's model and fusion config."""
+        return Index(IndexStore.open(self.path, check_fusion=self._config is None), self.searcher.embedder_source,
+                     self._config)
 
     @property
     def path(self) -> Path:

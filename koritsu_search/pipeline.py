@@ -30,6 +30,7 @@ def build_default_index(
     password: str | None = None,
     progress: bool = False,
     ocr: bool = True,
+    wait: float = 0.0,
 ) -> BuildReport:
     """Build or update an index with the chosen (or default, offline) embedding model."""
     from .embed import model_id_for
@@ -45,4 +46,5 @@ def build_default_index(
         password=password,
         progress=progress,
         ocr=ocr,
+        wait=wait,
     )

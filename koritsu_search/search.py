@@ -129,6 +129,11 @@ class Searcher:
                 self._embedder = emb
             return self._embedder
 
+    @property
+    def embedder_source(self) -> Embedder | Callable[[], Embedder] | None:
+        """The loaded embedder, or what loads it: for another index sharing this one's model."""
+        return self._embedder if self._embedder is not None else self._embedder_source
+
     def search(
         self,
         query: object,

@@ -14,6 +14,7 @@ import numpy as np
 
 from koritsu_search.cpus import usable_cpus
 from koritsu_search.errors import ModelError
+from koritsu_search.offline import ALLOW_ENV, downloads_allowed, stay_offline
 
 # OpenMP threads that spin while waiting collapse throughput when other processes share the
 # cores (a 2-thread query went from ~60 ms to ~1.4 s on a busy 2-core machine); passive waiting
@@ -70,8 +71,14 @@ def _quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+def _in_hub_cache(repo_id: str) -> bool:
+    """Whether the local Hugging Face cache holds a model's config (no network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+    except ValueError:  # not a valid repo id
+        return False
 
 
 def _fp32_kwargs() -> dict[str, Any]:
@@ -97,29 +104,33 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
     elif _looks_like_path(model_name_or_path):
         raise ModelError(f"embedding model directory {model_name_or_path!r} does not exist. {hint}")
     else:
-        # A hub id: the local cache first; the network only when HF_HUB_OFFLINE is not set.
+        # A hub id: the local cache first; the network only when the user allowed downloads.
         sources = [(model_name_or_path, {"local_files_only": True})]
-        if not _offline():
+        if downloads_allowed():
             sources.append((model_name_or_path, {}))
-    from sentence_transformers import SentenceTransformer
+        elif not _in_hub_cache(model_name_or_path):
+            sources = []  # fail now, before torch is imported
+    stay_offline()
+    error: Exception = FileNotFoundError("no copy on this machine")
+    if sources:
+        from sentence_transformers import SentenceTransformer
 
-    model_kwargs = _fp32_kwargs()
-    error: Exception | None = None
-    for name, kwargs in sources:
-        try:
-            with _quiet_transformers():
-                return SentenceTransformer(name, device=device, model_kwargs=model_kwargs, **kwargs)
-        except Exception as exc:
-            error = exc
+        model_kwargs = _fp32_kwargs()
+        for name, kwargs in sources:
+            try:
+                with _quiet_transformers():
+                    return SentenceTransformer(name, device=device, model_kwargs=model_kwargs, **kwargs)
+            except Exception as exc:
+                error = exc
     reason = (str(error).strip().splitlines() or [""])[0].rstrip(".")
     if path.exists():
         where, advice = "a local directory", hint
     else:
         where = "a hub id, not in the local Hugging Face cache"
-        advice = (
-            f"{hint} A hub model must be downloaded once with network access "
-            "(e.g. `hf download ORG/NAME`) before it can be used offline."
-        )
+        fetch = ("The download failed." if downloads_allowed() else
+                 f"Downloads are off: allow them once with --allow-download (or {ALLOW_ENV}=1), or")
+        advice = (f"{hint} {fetch} download it with network access (`hf download {model_name_or_path}`) "
+                  "and use it offline from then on.")
     raise ModelError(
         f"cannot load embedding model {model_name_or_path!r} ({where}): {type(error).__name__}: {reason}. {advice}"
     ) from error

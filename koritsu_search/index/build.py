@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +27,8 @@ from .engines import engine
 from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
 from .manifest import Manifest, SourceEntry, now_iso
-from .store import VECTORS_FILE, load_documents, recover_swap, write_index_files
+from .store import VECTORS_FILE, load_documents, write_index_files
+from .swap import build_lock, write_atomically
 
 EmbedderFactory = Callable[[], Embedder]
 
@@ -51,6 +49,7 @@ class BuildReport:
     removed_files: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)
+    previous_unusable: str | None = None  # the index in place was damaged or of another format: rebuilt
     seconds: dict[str, float] = field(default_factory=dict)
     size_bytes: int = 0
 
@@ -60,7 +59,9 @@ class BuildReport:
         return d
 
     def summary(self) -> str:
-        parts = [
+        parts = [f"the index in place could not be read ({self.previous_unusable}): rebuilt from the sources"] \
+            if self.previous_unusable else []
+        parts += [
             f"{self.documents} documents, {self.records} records, {self.passages} passages",
             f"embedded {self.embedded}, reused {self.reused_vectors}",
             f"{self.reparsed_files} files parsed, {self.reused_files} unchanged",
@@ -84,6 +85,7 @@ class _Previous:
     by_sha: dict[str, Document] = field(default_factory=dict)  # parsed documents, by source hash
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # by content hash
     terms: dict[str, list[str]] = field(default_factory=dict)  # by content hash
+    unusable: str | None = None  # why an index in place could not be read (it is rebuilt)
 
 
 def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, Any]) -> _Previous:
@@ -98,8 +100,9 @@ def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, An
         vectors = np.load(index_dir / VECTORS_FILE, mmap_mode="r")
         if vectors.shape != (len(passages), manifest.dim):
             raise ValueError(f"vectors of shape {vectors.shape} for {len(passages)} passages of dim {manifest.dim}")
-    except (KoritsuError, OSError, ValueError, KeyError, TypeError):
-        return prev  # unusable: build from scratch, the old directory is replaced atomically
+    except Exception as exc:  # any damage means: build from the sources, then swap
+        prev.unusable = str(exc) if isinstance(exc, KoritsuError) else f"{type(exc).__name__}: {exc}"
+        return prev
     prev.manifest = manifest
     doc_by_id = {d.doc_id: d for d in docs}
     prev.by_key = {s.key: doc_by_id[s.doc_id] for s in manifest.sources if s.doc_id in doc_by_id}
@@ -129,107 +132,110 @@ def build_index(
     rebuild: bool = False,
     progress: bool = False,
     ocr: bool = True,
+    wait: float = 0.0,
 ) -> BuildReport:
     """Index the given files and folders into index_dir, re-embedding only what changed.
+
+    One build per directory: another one holding it raises IndexBusyError after `wait` seconds.
 
     `embedder` may be a factory so that an unchanged corpus never loads the model; then pass
     `model_id` so stored vectors can be reused without loading it.
     """
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
-    recover_swap(index_dir)
-    remove_dead_temporaries(index_dir)
-    report = BuildReport(index_dir=str(index_dir))
-    loaded: list[Embedder] = []
-    is_instance = is_embedder(embedder)
+    with build_lock(index_dir, wait):
+        report = BuildReport(index_dir=str(index_dir))
+        loaded: list[Embedder] = []
+        is_instance = is_embedder(embedder)
 
-    def get_embedder() -> Embedder:
-        if not loaded:
-            loaded.append(embedder if is_instance else embedder())  # type: ignore[operator,arg-type]
-        return loaded[0]
+        def get_embedder() -> Embedder:
+            if not loaded:
+                loaded.append(embedder if is_instance else embedder())  # type: ignore[operator,arg-type]
+            return loaded[0]
 
-    if model_id is None and is_instance:
-        model_id = embedder.model_id  # type: ignore[union-attr]
-    contract = current_contract()
-    prev = _Previous() if rebuild else _load_previous(index_dir, model_id, contract)
+        if model_id is None and is_instance:
+            model_id = embedder.model_id  # type: ignore[union-attr]
+        contract = current_contract()
+        prev = _Previous() if rebuild else _load_previous(index_dir, model_id, contract)
+        report.previous_unusable = prev.unusable
 
-    sources, missing = list_sources(paths)
-    report.skipped.extend(missing)
-    keyed = _read_sources(sources, prev, report, kind, password, ocr, progress)
-    documents = [doc for _, doc in keyed]
-    report.seconds["parse"] = time.perf_counter() - t0
-    if prev.manifest is not None:
-        now_keys = {s.key for s in sources}
-        report.removed_files = [s.source for s in prev.manifest.sources if s.key not in now_keys]
+        sources, missing = list_sources(paths)
+        report.skipped.extend(missing)
+        keyed = _read_sources(sources, prev, report, kind, password, ocr, progress)
+        documents = [doc for _, doc in keyed]
+        report.seconds["parse"] = time.perf_counter() - t0
+        if prev.manifest is not None:
+            now_keys = {s.key for s in sources}
+            report.removed_files = [s.source for s in prev.manifest.sources if s.key not in now_keys]
 
-    links = link_measures(documents)
-    passages: list[Passage] = []
-    doc_passages: dict[str, int] = {}
-    for doc in documents:
-        ps = make_passages(doc)
-        doc_passages[doc.doc_id] = len(ps)
-        passages.extend(ps)
-    check_unique(passages)
+        links = link_measures(documents)
+        passages: list[Passage] = []
+        doc_passages: dict[str, int] = {}
+        for doc in documents:
+            ps = make_passages(doc)
+            doc_passages[doc.doc_id] = len(ps)
+            passages.extend(ps)
+        check_unique(passages)
 
-    t1 = time.perf_counter()
-    segmenter = get_segmenter()
-    terms = [prev.terms.get(p.content_hash) or segmenter.lexical_terms(p.embed_text) for p in passages]
-    report.segmented = sum(1 for p in passages if p.content_hash not in prev.terms)
-    procedural = np.fromiter((p.kind == "speech" and is_procedural(p.text) for p in passages),
-                             dtype=bool, count=len(passages))
-    report.seconds["segment"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        segmenter = get_segmenter()
+        terms = [prev.terms.get(p.content_hash) or segmenter.lexical_terms(p.embed_text) for p in passages]
+        report.segmented = sum(1 for p in passages if p.content_hash not in prev.terms)
+        procedural = np.fromiter((p.kind == "speech" and is_procedural(p.text) for p in passages),
+                                 dtype=bool, count=len(passages))
+        report.seconds["segment"] = time.perf_counter() - t1
 
-    t2 = time.perf_counter()
-    todo = [i for i, p in enumerate(passages) if p.content_hash not in prev.vectors]
-    dim = prev.manifest.dim if prev.manifest is not None and not todo else 0
-    if todo or model_id is None:
-        emb = get_embedder()
-        model_id, dim = emb.model_id, emb.dim
-    vectors = np.zeros((len(passages), dim), dtype=np.float32)
-    for i, p in enumerate(passages):
-        if p.content_hash in prev.vectors:
-            vectors[i] = prev.vectors[p.content_hash]
-    if todo:
-        new = get_embedder().embed_passages([passages[i].embed_text for i in todo], progress=progress)
-        vectors[todo] = new
-    report.embedded = len(todo)
-    report.reused_vectors = len(passages) - len(todo)
-    report.seconds["embed"] = time.perf_counter() - t2
+        t2 = time.perf_counter()
+        todo = [i for i, p in enumerate(passages) if p.content_hash not in prev.vectors]
+        dim = prev.manifest.dim if prev.manifest is not None and not todo else 0
+        if todo or model_id is None:
+            emb = get_embedder()
+            model_id, dim = emb.model_id, emb.dim
+        vectors = np.zeros((len(passages), dim), dtype=np.float32)
+        for i, p in enumerate(passages):
+            if p.content_hash in prev.vectors:
+                vectors[i] = prev.vectors[p.content_hash]
+        if todo:
+            new = get_embedder().embed_passages([passages[i].embed_text for i in todo], progress=progress)
+            vectors[todo] = new
+        report.embedded = len(todo)
+        report.reused_vectors = len(passages) - len(todo)
+        report.seconds["embed"] = time.perf_counter() - t2
 
-    t3 = time.perf_counter()
-    kept_type = prev.manifest.dense_type if prev.manifest and not faiss_params else None
-    dtype = faiss_type or kept_type or default_kind(len(passages))
-    dense = engine(dtype).build(vectors, faiss_params)
-    lexical = LexicalIndex.build(terms)
-    report.seconds["index"] = time.perf_counter() - t3
+        t3 = time.perf_counter()
+        kept_type = prev.manifest.dense_type if prev.manifest and not faiss_params else None
+        dtype = faiss_type or kept_type or default_kind(len(passages))
+        dense = engine(dtype).build(vectors, faiss_params)
+        lexical = LexicalIndex.build(terms)
+        report.seconds["index"] = time.perf_counter() - t3
 
-    created = prev.manifest.created_at if prev.manifest is not None else now_iso()
-    manifest = Manifest(
-        model_id=str(model_id),
-        dim=int(dim),
-        dense_type=dtype,
-        dense_params=dense.params,
-        contract=contract,
-        passage_count=len(passages),
-        record_count=sum(len(d.records) for d in documents),
-        sources=[
-            SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
-            for key, d in keyed
-        ],
-        skipped=[s.to_dict() for s in report.skipped],
-        created_at=created,
-        links=links,
-    )
-    report.documents = len(documents)
-    report.records = manifest.record_count
-    report.passages = len(passages)
-    report.seconds["total"] = time.perf_counter() - t0
-    manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
+        created = prev.manifest.created_at if prev.manifest is not None else now_iso()
+        manifest = Manifest(
+            model_id=str(model_id),
+            dim=int(dim),
+            dense_type=dtype,
+            dense_params=dense.params,
+            contract=contract,
+            passage_count=len(passages),
+            record_count=sum(len(d.records) for d in documents),
+            sources=[
+                SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
+                for key, d in keyed
+            ],
+            skipped=[s.to_dict() for s in report.skipped],
+            created_at=created,
+            links=links,
+        )
+        report.documents = len(documents)
+        report.records = manifest.record_count
+        report.passages = len(passages)
+        report.seconds["total"] = time.perf_counter() - t0
+        manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
 
-    write_atomically(index_dir, lambda tmp: write_index_files(
-        tmp, manifest, documents, passages, procedural, vectors, dense, lexical))
-    report.size_bytes = _dir_size(index_dir)
-    return report
+        write_atomically(index_dir, lambda tmp: write_index_files(
+            tmp, manifest, documents, passages, procedural, vectors, dense, lexical))
+        report.size_bytes = _dir_size(index_dir)
+        return report
 
 
 def _read_sources(
@@ -269,70 +275,3 @@ def _read_sources(
             report.reparsed_files += 1
         documents.append((src.key, doc))
     return documents
-
-
-def remove_dead_temporaries(index_dir: Path) -> None:
-    """Remove this index's temporary directories left by builds that were killed (their process is gone)."""
-    for tmp in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):
-        pid = tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _current_umask() -> int:
-    """The process umask, read without changing it where the OS allows (threads may be running)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _apply_umask(root: Path) -> None:
-    """Give root and everything below it the modes a plain mkdir/open would have given them.
-
-    tempfile.mkdtemp creates the directory owner-only (0700), which the rename into place would
-    otherwise keep: an index must be as readable as any other output of the process.
-    """
-    mask = _current_umask()
-    dir_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
-    for path in root.rglob("*"):
-        if not path.is_symlink():
-            path.chmod(dir_mode if path.is_dir() else file_mode)
-    root.chmod(dir_mode)
-
-
-def write_atomically(index_dir: Path, write: Callable[[Path], None]) -> None:
-    """Write into a sibling temporary directory, then swap it into place."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-{os.getpid()}-", dir=index_dir.parent))
-    try:
-        write(tmp)
-        _apply_umask(tmp)
-        old = None
-        if index_dir.exists():
-            old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(index_dir, old)
-        os.replace(tmp, index_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -43,6 +43,12 @@ class RowFile:
     def read(self, start: int, end: int) -> Any:
         return json.loads(os.pread(self._file.fileno(), end - start, start))
 
+    def rows(self) -> Iterator[Any]:
+        """Every row, from the file as it was opened (a rebuild swapped in since is not seen)."""
+        fd = self._file.fileno()
+        data = os.pread(fd, os.fstat(fd).st_size, 0)
+        return (json.loads(line) for line in data.splitlines() if line.strip())
+
 
 def write_rows(fh: BinaryIO, rows: Iterable[dict[str, Any]]) -> Iterator[int]:
     """Write rows as JSON lines, yielding each row's start offset and, last, the end offset."""

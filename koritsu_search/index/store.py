@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
-import os
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexLoadError, QueryError
+from ..errors import IndexLoadError, KoritsuError, QueryError
 from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
 from .columns import PassageStore, RowFile, write_rows, write_store
@@ -21,6 +21,7 @@ from .dense import DenseIndex
 from .engines import engine
 from .lexical import LexicalIndex
 from .manifest import Manifest, rebuild_hint
+from .swap import recover_swap
 
 DOCUMENTS_FILE = "documents.jsonl"  # one document per line, without its records
 RECORDS_FILE = "records.jsonl"  # one record per line, in document order
@@ -83,26 +84,34 @@ class _RecordFile:
         # An answer reads each of its records several times (title, evidence, each citation).
         self._parse = functools.lru_cache(maxsize=CACHED_RECORDS)(self._read)
 
+    def probe(self) -> None:
+        """Parse the first and the last record (IndexLoadError when they are damaged)."""
+        spans = list(self._spans.values())
+        for span in {spans[0], spans[-1]} if spans else ():
+            self._read(*span)
+
     def get(self, record_id: str) -> Record | None:
         span = self._spans.get(record_id)
         return None if span is None else self._parse(*span)
 
     def _read(self, start: int, end: int) -> Record:
-        row = self._file.read(start, end)
-        row.pop("doc_id", None)
-        return Record.from_dict(row)
+        try:
+            row = self._file.read(start, end)
+            row.pop("doc_id", None)
+            return Record.from_dict(row)
+        except (ValueError, TypeError, AttributeError) as exc:  # rows are parsed on demand: damage shows up here
+            raise IndexLoadError(f"{self._file.path} at byte {start} is damaged ({exc}). "
+                                 f"{rebuild_hint(self._file.path.parent)}") from exc
 
     def __len__(self) -> int:
         return len(self._spans)
 
-
-def recover_swap(index_dir: Path) -> None:
-    """If a crash fell between the two renames of a swap, put the previous index back."""
-    if index_dir.exists() or not index_dir.parent.exists():
-        return
-    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if olds:
-        os.replace(olds[-1], index_dir)
+    def by_document(self) -> dict[str, list[Record]]:
+        """Every record, grouped by its document's id, in file order."""
+        out: dict[str, list[Record]] = {}
+        for row in self._file.rows():
+            out.setdefault(row.pop("doc_id"), []).append(Record.from_dict(row))
+        return out
 
 
 class IndexStore:
@@ -144,8 +153,15 @@ class IndexStore:
                 raise ValueError(f"{VECTORS_FILE} holds {vectors.shape}, the manifest says "
                                  f"{(manifest.passage_count, manifest.dim)}")
             del vectors
-        except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
-            raise IndexLoadError(f"{p} is incomplete or damaged ({exc}). {rebuild_hint(p)}") from exc
+            # Rows are parsed when asked for; the first and last show a file of another schema now.
+            for i in {0, len(passages) - 1} if len(passages) else ():
+                passages[i]
+            records.probe()
+        except KoritsuError:
+            raise
+        except Exception as exc:  # numpy, faiss, zipfile and json each fail their own way
+            raise IndexLoadError(f"{p} is incomplete or damaged ({type(exc).__name__}: {exc}). "
+                                 f"{rebuild_hint(p)}") from exc
         counts = (len(passages), len(dense), lexical.n_docs)
         if any(c != manifest.passage_count for c in counts) or len(records) != manifest.record_count:
             raise IndexLoadError(
@@ -171,7 +187,10 @@ class IndexStore:
         """Every measure by key, each with its documents' entries (plan beside status)."""
         with self._lock:
             if self._measures is None:
-                self._measures = collect_measures(load_documents(self.path))
+                # From the files opened with this index, never by path: a rebuild may have replaced them.
+                records = self._records.by_document()
+                docs = [dataclasses.replace(d, records=records.get(d.doc_id, [])) for d in self._documents.values()]
+                self._measures = collect_measures(docs)
                 for m in self._measures.values():
                     self._by_number.setdefault(m.no, []).append(m)
             return self._measures
