@@ -398,6 +398,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="Address to bind (loopback unless told otherwise).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port; a taken port is an error, 0 picks any free port.")] = 7860,
     model: ModelOpt = None,
+    allow_hosts: Annotated[Optional[list[str]], typer.Option(
+        "--allow-host", metavar="NAME",
+        help="Also answer to this Host name (repeatable); loopback names and --host are always allowed.")] = None,
 ) -> None:
     """Start the web app (builds the index first if it does not exist)."""
     from .library import open_index
@@ -422,8 +425,12 @@ def serve(
     except KoritsuError as exc:
         _fail_with(exc)
         return
-    typer.echo(f"Serving {index_dir} on http://{host}:{chosen} (Ctrl+C to stop)", err=True)
-    serve_app(idx, host, chosen)
+    typer.echo(f"Serving {index_dir} on http://{host}:{chosen} (Ctrl+C to stop; a rebuild of the index is "
+               "picked up without a restart)", err=True)
+    try:
+        serve_app(idx, host, chosen, allow_hosts or ())
+    except KeyboardInterrupt:
+        typer.echo("Stopped.", err=True)
 
 
 if __name__ == "__main__":

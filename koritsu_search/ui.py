@@ -30,6 +30,7 @@ import pandas as pd
 from .errors import KoritsuError, QueryError
 from .export import export_meta, write_csv, write_jsonl
 from .library import Index
+from .live import LiveIndex
 from .models import MEASURE, Answer, Filters
 from .search import MAX_QUERY_CHARS
 from .ui_cards import (
@@ -220,22 +221,52 @@ def _view(show_all: Any, sort: Any, group: Any, page: Any = 1) -> View:
     return View(show_all=bool(show_all), sort=str(sort or "relevance"), group=str(group or ""), page=p)
 
 
+def _skips(n: int) -> tuple:
+    return tuple(gr.skip() for _ in range(n))
+
+
 def _pager(answer: Answer | None, view: View) -> Any:
     n = page_count(answer, view) if answer is not None else 1
     choices = [str(i) for i in range(1, n + 1)]
     return gr.update(choices=choices, value=str(min(view.page, n)), visible=n > 1)
 
 
-def build_app(index: Index) -> gr.Blocks:
-    """The app for one loaded index (serve it with ui_server, or .queue().launch(**launch_kwargs()))."""
+def _menus(index: Index) -> dict[str, list[Any]]:
+    """Each filter menu's choices (by URL name), as the index holds them now."""
     facets = index.facets()
-    doc_choices = [(index.doc_titles.get(d, d), d) for d in facets.get("documents", [])]
-    kind_choices = [(KIND_LABELS.get(k, k), k) for k in facets.get("kinds", [])]
+    return {
+        "ministry": facets.get("ministries", []),
+        "doc": [(index.doc_titles.get(d, d), d) for d in facets.get("documents", [])],
+        "section": facets.get("sections", []),
+        "field": facets.get("fields", []),
+        "kind": [(KIND_LABELS.get(k, k), k) for k in facets.get("kinds", [])],
+    }
+
+
+def _values(choices: list[Any]) -> set[str]:
+    return {c[1] if isinstance(c, tuple) else c for c in choices}
+
+
+def build_app(index: Index | LiveIndex) -> gr.Blocks:
+    """The app for an index, or for a LiveIndex that follows rebuilds (each request uses the index
+    current when it starts). Serve it with ui_server, or .queue().launch(**launch_kwargs())."""
+    live = index if isinstance(index, LiveIndex) else LiveIndex(index)
+    menus = _menus(live.current)
     export_root = tempfile.mkdtemp(prefix="koritsu-export-")  # one folder per request below it
+
+    def menu_updates(seen: int | None, chosen: list[list[str] | None]) -> tuple:
+        """New choices for every filter menu when the index was swapped since this session last looked."""
+        if seen == live.generation:
+            return tuple(gr.skip() for _ in URL_LISTS) + (gr.skip(),)
+        now = _menus(live.current)
+        ups = tuple(gr.update(choices=now[k], value=[v for v in (c or []) if v in _values(now[k])])
+                    for k, c in zip(URL_LISTS, chosen, strict=True))
+        return ups + (live.generation,)
 
     def detail_for(record_id: str | None, answer: Answer | None = None) -> str:
         if not record_id or not isinstance(record_id, str):
             return render_detail(None)
+        index = live.current
         rec = index.record(record_id)
         doc_id = record_id.split("#", 1)[0]
         measure = index.measures.get(rec.measure_key) if rec is not None and rec.measure_key else None
@@ -245,11 +276,13 @@ def build_app(index: Index) -> gr.Blocks:
     def views(answer: Answer, view: View) -> tuple:
         return render_summary(answer, view), render_cards(answer, view), _pager(answer, view)
 
-    def run_search(question, show_all, sort, group, ministries, docs, sections, fields, kinds, old_dir):
+    def run_search(question, show_all, sort, group, ministries, docs, sections, fields, kinds, old_dir, seen=None):
+        menus_now = menu_updates(seen, [ministries, docs, sections, fields, kinds])
         if not (question or "").strip():  # keep what is on screen, say why nothing happened
             msg = render_message("質問を入力してください。前の結果をそのまま表示しています。"
                                  " / Type a question; the previous results are still shown.", error=False)
-            return (msg,) + tuple(gr.skip() for _ in range(13))
+            return (msg,) + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
+        index = live.current
         try:
             q = _check_question(question)
             filters = Filters(
@@ -260,11 +293,11 @@ def build_app(index: Index) -> gr.Blocks:
             answer: Answer = index.ask(q, filters=filters, complete=True)
             log.info("ask %.0f ms", (time.perf_counter() - t0) * 1000)
         except KoritsuError as exc:
-            return (render_message(str(exc).split("\n")[0]),) + tuple(gr.skip() for _ in range(13))
+            return (render_message(str(exc).split("\n")[0]),) + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
         except Exception:  # never show a traceback in the page
             log.exception("search failed")
-            return (render_message("検索中にエラーが発生しました。もう一度お試しください。 / The search failed; please try again."),) + tuple(
-                gr.skip() for _ in range(13))
+            return (render_message("検索中にエラーが発生しました。もう一度お試しください。 / The search failed; please try again."),) \
+                + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
         _remove_dir(old_dir, export_root)
         out_dir = Path(tempfile.mkdtemp(dir=export_root))
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -296,6 +329,7 @@ def build_app(index: Index) -> gr.Blocks:
             str(out_dir),
             gr.Accordion(open=False),  # make room for the answer: examples and filters one click away
             gr.Accordion(open=False),
+            *menus_now,
         )
 
     def on_view(answer, show_all, sort, group, page=1):
@@ -305,7 +339,7 @@ def build_app(index: Index) -> gr.Blocks:
 
     def on_filter(question, *rest):
         if not (question or "").strip():
-            return tuple(gr.skip() for _ in range(14))
+            return _skips(len(outputs))
         return run_search(question, *rest)
 
     def on_card(evt: gr.SelectData, answer: Answer | None):
@@ -328,20 +362,19 @@ def build_app(index: Index) -> gr.Blocks:
         show_all = params.get("all") == "1"
         sort = params.get("sort") if params.get("sort") in {v for _, v in SORT_CHOICES} else "relevance"
         group = params.get("group") if params.get("group") in {v for _, v in GROUP_CHOICES} else ""
-        known = {
-            "ministry": set(facets.get("ministries", [])), "doc": set(facets.get("documents", [])),
-            "section": set(facets.get("sections", [])), "field": set(facets.get("fields", [])),
-            "kind": set(facets.get("kinds", [])),
-        }
-        chosen = {k: [v for v in lists[k] if v in known[k]] for k in URL_LISTS}
-        controls = (q, show_all, sort, group, chosen["ministry"], chosen["doc"], chosen["section"], chosen["field"], chosen["kind"])
-        if not q:  # leave the controls alone: the reader may already be typing
-            return tuple(gr.skip() for _ in range(len(controls) + 14))
-        return controls + run_search(*controls, None)
+        now = _menus(live.current)
+        chosen = {k: [v for v in lists[k] if v in _values(now[k])] for k in URL_LISTS}
+        picked: list[list[str] | None] = [chosen[k] for k in URL_LISTS]
+        if not q:  # leave the question alone (the reader may already be typing); menus as the index is now
+            return _skips(4 + len(outputs) - len(URL_LISTS) - 1) + menu_updates(None, picked)
+        # The filter menus are among the outputs: run_search sets their choices and these values.
+        m, d, sec, fld, kind = picked
+        return (q, show_all, sort, group) + run_search(q, show_all, sort, group, m, d, sec, fld, kind, None, None)
 
     with gr.Blocks(title="孤独・孤立対策 施策検索", analytics_enabled=False, delete_cache=(3600, 7200)) as app:
         answer_state = gr.State(None)
         export_state = gr.State(None)
+        seen_state = gr.State(live.generation)  # which index this session's filter menus were made from
         _html(HEADER, elem_id="ks-header")
         with gr.Row(equal_height=False):
             question = gr.Textbox(
@@ -355,14 +388,14 @@ def build_app(index: Index) -> gr.Blocks:
                     example_sets = [gr.Examples(examples=ex, inputs=[question], label=label) for label, ex in EXAMPLES.items()]
             with gr.Column(scale=1, min_width=300):
                 with gr.Accordion("絞り込み・並べ替え / Filters and order", open=False, elem_id="ks-filters") as filters_box:
-                    f_min = gr.Dropdown(facets.get("ministries", []), multiselect=True, label="府省庁 / Ministry",
+                    f_min = gr.Dropdown(menus["ministry"], multiselect=True, label="府省庁 / Ministry",
                                         elem_id="ks-f-ministry")
-                    f_doc = gr.Dropdown(doc_choices, multiselect=True, label="文書 / Document", elem_id="ks-f-doc")
-                    f_sec = gr.Dropdown(facets.get("sections", []), multiselect=True, label="節 / Section",
+                    f_doc = gr.Dropdown(menus["doc"], multiselect=True, label="文書 / Document", elem_id="ks-f-doc")
+                    f_sec = gr.Dropdown(menus["section"], multiselect=True, label="節 / Section",
                                         elem_id="ks-f-section")
-                    f_field = gr.Dropdown(facets.get("fields", []), multiselect=True, label="項目 / Column",
+                    f_field = gr.Dropdown(menus["field"], multiselect=True, label="項目 / Column",
                                           elem_id="ks-f-field")
-                    f_kind = gr.Dropdown(kind_choices, multiselect=True, label="種類 / Kind", elem_id="ks-f-kind")
+                    f_kind = gr.Dropdown(menus["kind"], multiselect=True, label="種類 / Kind", elem_id="ks-f-kind")
                     with gr.Row():
                         sort = gr.Dropdown(SORT_CHOICES, value="relevance", label="並べ替え / Sort", elem_id="ks-sort",
                                            min_width=140)
@@ -391,9 +424,9 @@ def build_app(index: Index) -> gr.Blocks:
 
         filters = [f_min, f_doc, f_sec, f_field, f_kind]
         controls = [question, show_all, sort, group, *filters]
-        inputs = [*controls, export_state]
+        inputs = [*controls, export_state, seen_state]
         outputs = [status, summary, cards, pager, chart, table, csv_btn, jsonl_btn, pick, detail, answer_state,
-                   export_state, examples_box, filters_box]
+                   export_state, examples_box, filters_box, *filters, seen_state]
         common: dict[str, Any] = {"concurrency_limit": CONCURRENCY, "concurrency_id": "search",
                                   "show_progress": "hidden", "trigger_mode": "always_last"}
         for trigger in (question.submit, ask_btn.click):
@@ -411,6 +444,6 @@ def build_app(index: Index) -> gr.Blocks:
         pick.input(lambda rid, a: detail_for(rid, a), [pick, answer_state], [detail]).then(None, None, None, js=FOCUS_DETAIL_JS)
         cards.select(on_card, [answer_state], [pick, detail, tabs]).then(None, None, None, js=FOCUS_DETAIL_JS)
         detail.select(on_detail_click, None, [tabs]).then(None, None, None, js=RESTORE_JS)
-        app.load(on_load, None, [*controls, *outputs], show_progress="hidden").then(None, None, None, js=RESTORE_LOAD_JS)
+        app.load(on_load, None, [question, show_all, sort, group, *outputs], show_progress="hidden").then(None, None, None, js=RESTORE_LOAD_JS)
     weakref.finalize(app, shutil.rmtree, export_root, True)
     return app

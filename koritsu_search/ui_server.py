@@ -1,18 +1,25 @@
-"""The web server: the Gradio app mounted beside the read-only source route, on one port.
+"""The web server: the Gradio app mounted beside the read-only source route, on one port, behind the request guard.
 
 `serve` fails with a clear message when the port is taken (port 0 picks a free one), so a
-second `serve` never silently ends up somewhere else.
+second `serve` never silently ends up somewhere else. The index is followed: a rebuild is
+swapped in without a restart (live.py).
 """
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from .errors import KoritsuError
+from .live import LiveIndex
+from .ui_guard import RequestGuard, allowed_hosts
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -20,8 +27,8 @@ if TYPE_CHECKING:
     from .library import Index
 
 
-def create_server_app(index: Index) -> FastAPI:
-    """A FastAPI app: /source/{doc_id} for the indexed files, the Gradio app at /."""
+def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
+    """A FastAPI app: /source/{doc_id} for the indexed files, the Gradio app at /, answering to hosts only."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import FileResponse, HTMLResponse
@@ -33,6 +40,7 @@ def create_server_app(index: Index) -> FastAPI:
 
     @app.get(ROUTE + "/{doc_id}", include_in_schema=False)
     def source(doc_id: str) -> object:
+        index = live.current
         path = source_path(index, doc_id)
         if path is None:
             raise HTTPException(status_code=404, detail="no such indexed document")
@@ -43,8 +51,10 @@ def create_server_app(index: Index) -> FastAPI:
         title = index.doc_titles.get(doc_id, doc_id)
         return HTMLResponse(render_text_source(path, title), headers=headers)
 
-    blocks = build_app(index).queue(default_concurrency_limit=2, max_size=64)
-    return gr.mount_gradio_app(app, blocks, path="", **launch_kwargs())
+    blocks = build_app(live).queue(default_concurrency_limit=2, max_size=64)
+    app = gr.mount_gradio_app(app, blocks, path="", **launch_kwargs())
+    app.add_middleware(RequestGuard, hosts=hosts)
+    return app
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -81,34 +91,60 @@ def choose_port(host: str, port: int) -> int:
 
 @dataclass
 class RunningServer:
-    """A server started in a background thread (tests, embedding): its URL and how to stop it."""
+    """A server started in a background thread (tests, embedding): its URL, its index and how to stop it."""
 
     url: str
     server: object
     thread: threading.Thread
+    live: LiveIndex
 
     def stop(self) -> None:
+        self.live.stop()
         self.server.should_exit = True  # type: ignore[attr-defined]
         self.thread.join(timeout=10)
 
 
-def _server(index: Index, host: str, port: int) -> object:
+def _server(live: LiveIndex, host: str, port: int, allow_hosts: Iterable[str]) -> object:
     import uvicorn
 
-    config = uvicorn.Config(create_server_app(index), host=host, port=port, log_level="warning",
-                            server_header=False)
+    config = uvicorn.Config(create_server_app(live, allowed_hosts(host, allow_hosts)), host=host, port=port,
+                            log_level="warning", server_header=False)
     return uvicorn.Server(config)
 
 
-def serve(index: Index, host: str, port: int) -> None:
-    """Serve until interrupted (blocking)."""
-    _server(index, host, port).run()  # type: ignore[attr-defined]
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Stop on SIGTERM as on Ctrl+C. uvicorn shuts down on either and then raises the signal again;
+    SIGTERM's default action would end the process without removing its temporary files."""
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-def start_in_thread(index: Index, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+def serve(index: Index, host: str, port: int, allow_hosts: Iterable[str] = ()) -> None:
+    """Serve until interrupted (blocking; KeyboardInterrupt on SIGINT or SIGTERM), following rebuilds."""
+    live = LiveIndex(index)
+    live.watch()
+    try:
+        with _sigterm_as_interrupt():
+            _server(live, host, port, allow_hosts).run()  # type: ignore[attr-defined]
+    finally:
+        live.stop()
+
+
+def start_in_thread(index: Index, host: str = "127.0.0.1", port: int = 0, allow_hosts: Iterable[str] = (),
+                    watch_seconds: float | None = None) -> RunningServer:
     """Start the server in a daemon thread and wait until it accepts connections."""
     port = choose_port(host, port)
-    server = _server(index, host, port)
+    live = LiveIndex(index)
+    if watch_seconds is not None:
+        live.watch(watch_seconds)
+    server = _server(live, host, port, allow_hosts)
     thread = threading.Thread(target=server.run, daemon=True)  # type: ignore[attr-defined]
     thread.start()
     deadline = time.time() + 60
@@ -116,4 +152,4 @@ def start_in_thread(index: Index, host: str = "127.0.0.1", port: int = 0) -> Run
         if time.time() > deadline or not thread.is_alive():
             raise KoritsuError(f"the server on {host}:{port} did not start")
         time.sleep(0.05)
-    return RunningServer(f"http://{host}:{port}", server, thread)
+    return RunningServer(f"http://{host}:{port}", server, thread, live)
