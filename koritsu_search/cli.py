@@ -192,17 +192,23 @@ def index(
 
 
 def _read_queries(path: Path) -> list[tuple[str, str]]:
-    """(id, query) pairs from a batch file; a missing, unreadable or malformed file exits 2."""
+    """(id, query) pairs from a batch file (UTF-8, or UTF-16 with a BOM); a missing, unreadable,
+    binary or malformed file exits 2. Undecodable bytes and lone surrogates become U+FFFD, so one
+    bad row never stops the batch."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         _fail(f"{path}: no such file", 2)
     except IsADirectoryError:
         _fail(f"{path}: is a directory, not a file of queries", 2)
-    except UnicodeDecodeError:
-        _fail(f"{path}: not UTF-8 text", 2)
     except OSError as exc:
         _fail(f"{path}: cannot read ({exc.strerror or exc})", 2)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", "replace")
+    else:
+        text = _whole(data.decode("utf-8-sig", "surrogateescape"))
+    if "\x00" in text or text.count("\ufffd") > max(8, len(text) // 10):
+        _fail(f"{path}: not a text file of queries (UTF-8, or UTF-16 with a BOM)", 2)
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -210,12 +216,17 @@ def _read_queries(path: Path) -> list[tuple[str, str]]:
         if line.lstrip().startswith("{"):
             try:
                 obj = json.loads(line)
-                out.append((str(obj.get("id", n)), str(obj["query"])))
+                out.append((_whole(str(obj.get("id", n))), _whole(str(obj["query"]))))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 _fail(f"{path}:{n}: not a JSON object with a 'query' ({exc})", 2)
         else:
             out.append((str(n), line.strip()))
     return out
+
+
+def _whole(text: str) -> str:
+    """text with surrogate pairs joined and every lone surrogate replaced by U+FFFD (printable as UTF-8)."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _open(index_dir: Path, model: str | None, filters: Filters) -> tuple[Index, Filters]:

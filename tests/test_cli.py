@@ -256,6 +256,34 @@ def test_missing_files_are_one_line_errors(seed_cli: Path, tmp_path: Path) -> No
     assert not target.exists()
 
 
+def test_a_batch_with_bad_characters_answers_every_row(seed_cli: Path, tmp_path: Path) -> None:
+    jsonl = tmp_path / "q.jsonl"
+    jsonl.write_text('{"id": "a", "query": "認知症カフェ"}\n{"id": "b", "query": "地域\\ud800食堂"}\n'
+                     '{"id": "c", "query": "フードドライブ"}\n', encoding="utf-8")
+    raw = tmp_path / "q.txt"
+    raw.write_bytes("認知症カフェ\n地域".encode() + b"\xed\xa0\x80\xff" + "食堂\nフードドライブ\n".encode())
+    for qfile in (jsonl, raw):
+        result = runner.invoke(app, ["search", "--queries", str(qfile), "--index", str(seed_cli), "--mode", "lexical"])
+        assert result.exit_code == 0, result.output
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(rows) == 3 and all(r["hits"] for r in rows), qfile
+        assert rows[1]["query"].startswith("地域\ufffd") and rows[1]["query"].endswith("食堂")
+
+
+def test_a_utf16_batch_file_is_read_and_a_binary_one_refused(seed_cli: Path, tmp_path: Path) -> None:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        qfile = tmp_path / f"{encoding}.txt"
+        qfile.write_bytes(("\ufeff" + "認知症カフェ\nフードドライブ\n").encode(encoding))
+        result = runner.invoke(app, ["search", "--queries", str(qfile), "--index", str(seed_cli), "--mode", "lexical"])
+        assert result.exit_code == 0, result.output
+        assert [json.loads(line)["query"] for line in result.stdout.splitlines()] == ["認知症カフェ", "フードドライブ"]
+    binary = tmp_path / "q.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
+    result = runner.invoke(app, ["search", "--queries", str(binary), "--index", str(seed_cli)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert errors(result) == [f"Error: {binary}: not a text file of queries (UTF-8, or UTF-16 with a BOM)"]
+
+
 def test_help_has_readable_placeholders() -> None:
     for command in ([], ["parse"], ["index"], ["search"], ["ask"], ["measure"], ["info"], ["serve"]):
         result = runner.invoke(app, [*command, "--help"], terminal_width=200)
