@@ -15,6 +15,7 @@ from . import __version__
 from .cli_options import (
     DEFAULT_CORPUS,
     DEFAULT_INDEX,
+    DEFAULT_MAX_FILE_MB,
     DocKindOpt,
     DocOpt,
     FieldOpt,
@@ -23,6 +24,7 @@ from .cli_options import (
     Group,
     IndexOpt,
     KindOpt,
+    MaxFileMbOpt,
     MinistryOpt,
     Mode,
     ModelOpt,
@@ -36,6 +38,7 @@ from .cli_options import (
     QueriesOpt,
     SectionOpt,
     Sort,
+    max_file_bytes,
 )
 from .errors import KoritsuError, QueryError
 from .models import Filters
@@ -123,6 +126,7 @@ def parse(
     kind: DocKindOpt = None,
     password: PasswordOpt = None,
     no_ocr: NoOcrOpt = False,
+    max_file_mb: MaxFileMbOpt = DEFAULT_MAX_FILE_MB,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Show what ingestion recovers from documents (no index needed)."""
@@ -132,7 +136,8 @@ def parse(
     _check_kind(kind)
     _require_paths(files)
     try:
-        report = parse_paths(files, kind=kind, password=password, progress=sys.stderr.isatty(), ocr=not no_ocr)
+        report = parse_paths(files, kind=kind, password=password, progress=sys.stderr.isatty(), ocr=not no_ocr,
+                             max_bytes=max_file_bytes(max_file_mb))
     except KoritsuError as exc:
         _fail_with(exc)
     if fmt == Format.json:
@@ -163,6 +168,7 @@ def index(
     kind: DocKindOpt = None,
     password: PasswordOpt = None,
     no_ocr: NoOcrOpt = False,
+    max_file_mb: MaxFileMbOpt = DEFAULT_MAX_FILE_MB,
     wait: Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0,
                                         help="Wait this long for another build of the same index to finish.")] = 0.0,
     fmt: FormatOpt = Format.text,
@@ -176,6 +182,7 @@ def index(
         report = build_default_index(
             paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
             rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr, wait=wait,
+            max_file_bytes=max_file_bytes(max_file_mb),
         )
     except KoritsuError as exc:
         _fail_with(exc)

@@ -121,3 +121,12 @@ DocKindOpt = Annotated[
 ]
 PasswordOpt = Annotated[Optional[str], typer.Option("--password", metavar="TEXT", help="Password for encrypted PDFs.")]
 NoOcrOpt = Annotated[bool, typer.Option("--no-ocr", help="Do not OCR pages without a text layer (skip scans).")]
+MaxFileMbOpt = Annotated[float, typer.Option(
+    "--max-file-mb", metavar="MB", min=0,
+    help="Skip (and report) files larger than this many MB; 0: no limit.")]
+DEFAULT_MAX_FILE_MB = 20.0
+
+
+def max_file_bytes(mb: float) -> int | None:
+    """--max-file-mb in bytes (None for 0: no limit)."""
+    return int(mb * 1024 * 1024) if mb > 0 else None

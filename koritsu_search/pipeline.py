@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .embed.base import Embedder
 from .index.build import BuildReport, build_index
+from .ingest import MAX_FILE_BYTES
 
 
 def embedder_for(model: str | None = None) -> Callable[[], Embedder]:
@@ -31,6 +32,7 @@ def build_default_index(
     progress: bool = False,
     ocr: bool = True,
     wait: float = 0.0,
+    max_file_bytes: int | None = MAX_FILE_BYTES,
 ) -> BuildReport:
     """Build or update an index with the chosen (or default, offline) embedding model."""
     from .embed import model_id_for
@@ -47,4 +49,5 @@ def build_default_index(
         progress=progress,
         ocr=ocr,
         wait=wait,
+        max_file_bytes=max_file_bytes,
     )

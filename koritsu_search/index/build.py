@@ -13,7 +13,7 @@ import numpy as np
 
 from ..embed.base import Embedder, is_embedder
 from ..errors import IngestError, KoritsuError
-from ..ingest import parse_file, source_sha256
+from ..ingest import MAX_FILE_BYTES, parse_file, source_sha256
 from ..ingest.textnorm import sanitize_id
 from ..linking import link_measures
 from ..models import Document, Passage, Skipped
@@ -133,10 +133,12 @@ def build_index(
     progress: bool = False,
     ocr: bool = True,
     wait: float = 0.0,
+    max_file_bytes: int | None = MAX_FILE_BYTES,
 ) -> BuildReport:
     """Index the given files and folders into index_dir, re-embedding only what changed.
 
     One build per directory: another one holding it raises IndexBusyError after `wait` seconds.
+    A file over max_file_bytes is skipped and reported (None: no limit).
 
     `embedder` may be a factory so that an unchanged corpus never loads the model; then pass
     `model_id` so stored vectors can be reused without loading it.
@@ -161,7 +163,7 @@ def build_index(
 
         sources, missing = list_sources(paths)
         report.skipped.extend(missing)
-        keyed = _read_sources(sources, prev, report, kind, password, ocr, progress)
+        keyed = _read_sources(sources, prev, report, ParseOptions(kind, password, ocr, max_file_bytes), progress)
         documents = [doc for _, doc in keyed]
         report.seconds["parse"] = time.perf_counter() - t0
         if prev.manifest is not None:
@@ -238,9 +240,38 @@ def build_index(
         return report
 
 
+@dataclass(frozen=True)
+class ParseOptions:
+    """How a build parses the files it must read."""
+
+    kind: str | None = None
+    password: str | None = None
+    ocr: bool = True
+    max_bytes: int | None = MAX_FILE_BYTES
+
+
+LARGE_FILE = 4 * 1024 * 1024  # files from this size get their own progress bar
+
+
+def _parse(src: SourceFile, options: ParseOptions, progress: bool) -> Document:
+    """Parse one file; a large one shows its progress (bytes) under the files' bar."""
+    if not progress or src.path.stat().st_size < LARGE_FILE:
+        return parse_file(src.path, kind=options.kind, password=options.password, ocr=options.ocr,
+                          max_bytes=options.max_bytes)
+    from tqdm import tqdm
+
+    with tqdm(total=src.path.stat().st_size, desc=src.path.name, unit="B", unit_scale=True, leave=False,
+              position=1, file=sys.stderr) as bar:
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        return parse_file(src.path, kind=options.kind, password=options.password, ocr=options.ocr,
+                          max_bytes=options.max_bytes, progress=advance)
+
+
 def _read_sources(
-    sources: list[SourceFile], prev: _Previous, report: BuildReport, kind: str | None,
-    password: str | None, ocr: bool, progress: bool,
+    sources: list[SourceFile], prev: _Previous, report: BuildReport, options: ParseOptions, progress: bool,
 ) -> list[tuple[str, Document]]:
     """Each source's key and document: parsed when it changed, reused when not; a file that turned
     bad keeps its last good version."""
@@ -256,12 +287,12 @@ def _read_sources(
         same = prev.by_key.get(src.key)
         old = same if same is not None and same.sha256 == sha and sha in prev.by_sha else prev.by_sha.get(sha)
         parsed_id = base_id(src.path, sha) if old is not None else None
-        if old is not None and parsed_id is not None and (kind is None or old.kind == kind):
+        if old is not None and parsed_id is not None and (options.kind is None or old.kind == options.kind):
             doc = rebind(old, str(src.path), parsed_id, unique_id(parsed_id, taken))
             report.reused_files += 1
         else:
             try:
-                fresh = parse_file(src.path, kind=kind, password=password, ocr=ocr)
+                fresh = _parse(src, options, progress)
             except IngestError as exc:
                 report.skipped.append(Skipped(str(src.path), exc.reason))
                 stale = prev.by_key.get(src.key)

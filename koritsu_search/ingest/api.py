@@ -14,11 +14,15 @@ from ..errors import IngestError
 from ..models import Document, Record, Skipped
 from . import pdf as pdfroute
 from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
-from .lines import decode_text, paginate
-from .locate import locate_lines
+from .lines import Meter, decode_text, has_wide_bom, metered, paginate
+from .locate import RECORD_COST, locate_lines
 from .textnorm import sanitize_id
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_MB = 1024 * 1024
+# Shares of a text file's progress: reading and splitting it, the kind's parser, locating records.
+_PARSE_FROM, _LOCATE_FROM = 0.15, 0.65
 
 @dataclass
 class IngestReport:
@@ -56,12 +60,21 @@ def doc_id_for(path: Path, sha256: str) -> str:
 
 
 def parse_file(
-    path: str | Path, kind: str | None = None, password: str | None = None, ocr: bool = True
+    path: str | Path,
+    kind: str | None = None,
+    password: str | None = None,
+    ocr: bool = True,
+    *,
+    max_bytes: int | None = MAX_FILE_BYTES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Document:
     """Read one PDF or text file into a Document; IngestError (naming the file) when unreadable.
 
     kind (a name from `kinds.kind_names()`) overrides detection, which looks at content only.
     ocr=False refuses pages without a text layer instead of reading them with Tesseract.
+    A file over max_bytes is refused before it is read (None: no limit). progress, when given,
+    is called with (done, total) as a text file's parse advances (in bytes of the file, at most
+    a few hundred times, the last call with done == total); a PDF reports (pages, pages) once read.
     """
     p = Path(path)
     source = str(path)
@@ -71,6 +84,9 @@ def parse_file(
     if not p.is_file():
         raise IngestError(source, "not a regular file")
     try:
+        size = p.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise IngestError(source, f"{_over_limit(size, max_bytes)} (raise it with --max-file-mb)")
         data = p.read_bytes()
     except OSError as exc:
         raise IngestError(source, f"cannot read file: {exc.strerror or exc}") from exc
@@ -82,16 +98,16 @@ def parse_file(
     try:
         if pdfroute.looks_like_pdf(data[:1024]):
             chosen, parsed, pages = _read_pdf(p, source, forced, password, doc_id, ocr)
+            if progress is not None:
+                progress(pages, pages)
         else:
             if p.suffix.lower() == ".pdf":
                 hint = "it looks like text" if _texty(data) else "unknown binary content"
                 raise IngestError(source, f"not a PDF file (no %PDF header; {hint})")
-            text = decode_text(data, source)
-            raw, pages = paginate(text)
-            if not any(line.strip() for _, line in raw):
-                raise IngestError(source, "no text in file (only whitespace)")
-            chosen, parsed = _parse_detected(forced, detect_text(text), source, lambda k: k.parse_text(raw, doc_id))
-            locate_lines(text, parsed.records)
+            meter = Meter(progress, len(data)) if progress is not None else None
+            chosen, parsed, pages = _read_text(data, source, forced, doc_id, meter)
+            if meter is not None:
+                meter.finish()
     except ParseFailure as exc:
         raise IngestError(source, str(exc)) from exc
     parsed.metadata.update(sidecar)
@@ -106,6 +122,33 @@ def parse_file(
         metadata=parsed.metadata,
         warnings=sidecar_warnings + parsed.warnings,
     )
+
+
+def _read_text(
+    data: bytes, source: str, forced: DocKind | None, doc_id: str, meter: Meter | None
+) -> tuple[DocKind, Parsed, int]:
+    text = decode_text(data, source)
+    raw, pages = paginate(text)
+    if not any(line.strip() for _, line in raw):
+        raise IngestError(source, "no text in file (only whitespace)")
+    detected = detect_text(text)
+    with metered(meter):
+        if meter is not None:
+            # Kinds read the lines once (to_src_lines) and then their paragraphs (paragraph_text).
+            lines = sum(1 for _, line in raw if line.strip(" \t\u3000\u00a0"))
+            meter.stage(_PARSE_FROM, _LOCATE_FROM, len(raw) + lines)
+        chosen, parsed = _parse_detected(forced, detected, source, lambda k: k.parse_text(raw, doc_id))
+        if meter is not None:
+            meter.stage(_LOCATE_FROM, 1.0, len(raw) + RECORD_COST * len(parsed.records))
+        locate_lines(text, parsed.records)
+    return chosen, parsed, pages
+
+
+def _over_limit(size: int, limit: int) -> str:
+    """E.g. "file is 64.0 MB, over the 20 MB limit per file"; in bytes where MB would not show it."""
+    if limit >= _MB and round(size / _MB, 1) > limit / _MB:
+        return f"file is {size / _MB:.1f} MB, over the {limit / _MB:g} MB limit per file"
+    return f"file is {size:,} bytes, over the {limit:,}-byte limit per file"
 
 
 SIDECAR_SUFFIX = ".meta.json"
@@ -174,6 +217,8 @@ def _parse(kind: DocKind, source: str, run: Callable[[DocKind], Parsed]) -> Pars
 
 
 def _texty(data: bytes) -> bool:
+    if has_wide_bom(data):
+        return True
     chunk = data[:4096]
     return b"\x00" not in chunk and chunk.decode("utf-8", "replace").count("\ufffd") <= 2
 
@@ -249,8 +294,11 @@ def parse_paths(
     password: str | None = None,
     progress: bool = False,
     ocr: bool = True,
+    max_bytes: int | None = MAX_FILE_BYTES,
 ) -> IngestReport:
-    """Parse files and folders (walked recursively, sorted); one bad file never stops the rest."""
+    """Parse files and folders (walked recursively, sorted); one bad file never stops the rest.
+
+    A file over max_bytes is skipped unread (None: no limit)."""
     report = IngestReport()
     files, missing = list_source_files([paths] if isinstance(paths, (str, Path)) else paths)
     report.skipped.extend(missing)
@@ -261,7 +309,7 @@ def parse_paths(
         iterator = tqdm(files, desc="ingest", unit="file", file=sys.stderr)
     for f in iterator:
         try:
-            report.documents.append(parse_file(f, kind=kind, password=password, ocr=ocr))
+            report.documents.append(parse_file(f, kind=kind, password=password, ocr=ocr, max_bytes=max_bytes))
         except IngestError as exc:
             report.skipped.append(Skipped(str(f), exc.reason))
         except Exception as exc:  # a bug or an exotic file must not stop the batch
@@ -269,4 +317,4 @@ def parse_paths(
     return report
 
 
-__all__ = ["IngestReport", "SUPPORTED_SUFFIXES", "doc_id_for", "list_source_files", "parse_file", "parse_paths"]
+__all__ = ["MAX_FILE_BYTES", "IngestReport", "SUPPORTED_SUFFIXES", "doc_id_for", "list_source_files", "parse_file", "parse_paths"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..errors import IngestError
@@ -32,8 +36,16 @@ class PdfLine:
     size: float
 
 
+# UTF-32 first: its little-endian mark starts with the UTF-16 one.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def decode_text(data: bytes, source: str) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), then cp932/Shift_JIS; else IngestError."""
+    """Decode a text file: UTF-16 or UTF-32 by its byte order mark, else UTF-8 (with or without
+    BOM), then cp932/Shift_JIS; else IngestError."""
+    for le, be, enc in _WIDE_BOMS:
+        if data.startswith((le, be)):
+            return _decode_wide(data, source, enc, f"{enc.upper()} {'LE' if data.startswith(le) else 'BE'}")
     if b"\x00" in data[:4096]:
         raise IngestError(source, "binary file, not text (contains NUL bytes) and not a PDF")
     try:
@@ -50,13 +62,32 @@ def decode_text(data: bytes, source: str) -> str:
     raise IngestError(source, "cannot decode text (neither UTF-8 nor Shift_JIS/cp932)")
 
 
+def _decode_wide(data: bytes, source: str, enc: str, name: str) -> str:
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise IngestError(source, f"cannot decode text: it starts with a {name} byte order mark but is not "
+                                  f"{name} ({exc.reason} at byte {exc.start})") from exc
+    if "\x00" in text[:4096]:
+        raise IngestError(source, f"binary file, not text (a {name} byte order mark, then NUL characters)")
+    # Binary data after the mark decodes too: it shows as controls, private-use and more marks.
+    if _suspicious(text) + text.count("\ufeff") > len(text) // 100:
+        raise IngestError(source, f"cannot decode text: it starts with a {name} byte order mark but does "
+                                  f"not read as {name} text")
+    return text
+
+
+def has_wide_bom(data: bytes) -> bool:
+    """True when data starts with a UTF-16 or UTF-32 byte order mark (text, though it holds NUL bytes)."""
+    return data.startswith(tuple(bom for le, be, _ in _WIDE_BOMS for bom in (le, be)))
+
+
+_SUSPICIOUS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x80-\x9f\ue000-\uf8ff]")
+
+
 def _suspicious(text: str) -> int:
     """Count characters a real Japanese text file would not hold (controls, C1, private use)."""
-    return sum(
-        1
-        for ch in text
-        if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0x80 <= ord(ch) <= 0x9F or 0xE000 <= ord(ch) <= 0xF8FF
-    )
+    return sum(1 for _ in _SUSPICIOUS.finditer(text))
 
 
 def paginate(text: str) -> tuple[list[tuple[int, str]], int]:
@@ -113,13 +144,16 @@ def to_src_lines(raw: list[tuple[int, str]]) -> list[SrcLine]:
     """Stripped non-blank lines; a blank line before sets gap_before, a leading space sets indent."""
     out: list[SrcLine] = []
     gap = False
-    for page, line in raw:
+    for i, (page, line) in enumerate(raw, 1):
+        if not i % TICK_EVERY:
+            tick(TICK_EVERY)
         stripped = line.strip(" \t\u3000\u00a0")
         if not stripped:
             gap = True
             continue
         out.append(SrcLine(page, stripped, line[:1] in (" ", "\t", "\u3000"), gap))
         gap = False
+    tick(len(raw) % TICK_EVERY)
     return out
 
 
@@ -159,4 +193,68 @@ def group_paragraphs(lines: list[SrcLine], use_gaps: bool) -> list[list[SrcLine]
 
 def paragraph_text(lines: list[SrcLine]) -> str:
     """One paragraph's text: wrapped lines joined, justifier spaces between Japanese dropped."""
+    tick(len(lines))
     return normalize_pdf_text(join_wrapped([ln.text for ln in lines], [ln.full for ln in lines]))
+
+
+Progress = Callable[[int, int], None]
+TICK_EVERY = 1024  # lines (or records) between ticks of a long pass
+
+
+class Meter:
+    """Progress through one file, reported as (done, total) about STEPS times at most.
+
+    The parse runs in stages (reading, the kind's parser, locating records): `stage` gives the
+    next one its share of `total` and the number of units (lines) it will `advance` through.
+    """
+
+    STEPS = 200
+
+    def __init__(self, report: Progress, total: int) -> None:
+        self.report = report
+        self.total = max(total, 1)
+        self.step = -(-self.total // self.STEPS)
+        self.done = 0
+        self._start = self._span = 0.0
+        self._units = 1
+        self._count = 0
+
+    def stage(self, start: float, end: float, units: int) -> None:
+        """Start a stage covering the fractions start..end of total, counted in units."""
+        self._reach(start)
+        self._start, self._span, self._units, self._count = start, end - start, max(units, 1), 0
+
+    def advance(self, n: int) -> None:
+        self._count += n
+        self._reach(self._start + self._span * min(1.0, self._count / self._units))
+
+    def finish(self) -> None:
+        if self.done < self.total:
+            self.done = self.total
+            self.report(self.total, self.total)
+
+    def _reach(self, fraction: float) -> None:
+        done = min(self.total, int(fraction * self.total))
+        if done >= self.done + self.step or (done == self.total > self.done):
+            self.done = done
+            self.report(done, self.total)
+
+
+_METER: ContextVar[Meter | None] = ContextVar("koritsu_ingest_meter", default=None)
+
+
+@contextmanager
+def metered(meter: Meter | None) -> Iterator[None]:
+    """Make meter the one `tick` advances while the block runs."""
+    token = _METER.set(meter)
+    try:
+        yield
+    finally:
+        _METER.reset(token)
+
+
+def tick(n: int) -> None:
+    """Advance the current file's meter (if any) by n units, e.g. lines read."""
+    meter = _METER.get()
+    if meter is not None:
+        meter.advance(n)

@@ -9,10 +9,18 @@ from the previous record, so records keep their order and repeated phrases match
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 
 from ..models import Record
+from .lines import TICK_EVERY, tick
 
 NEEDLE_CHARS = 16
+# A needle not found ahead costs a scan of the rest of the source, and then of its start. Past
+# this many sources' worth of such scans, a record is looked for only in the stretch after the
+# previous one: a file where records are not found must not take quadratic time.
+SCAN_BUDGET = 32
+NEAR_CHARS = 1 << 14
+RECORD_COST = 16  # progress units per record located (a line flattened is one)
 
 
 def _flat(s: str) -> str:
@@ -22,25 +30,37 @@ def _flat(s: str) -> str:
 def locate_lines(text: str, records: list[Record]) -> None:
     """Set Record.line (1-based) for every record whose text is found in the source text."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
-    flat_lines = [_flat(line) for line in lines]
-    # One flat string of the source, with the line each of its characters came from.
-    flat = "".join(flat_lines)
-    line_of: list[int] = []
+    flat_lines: list[str] = []
     line_start: list[int] = []  # flat offset where each line starts
-    for n, fl in enumerate(flat_lines, 1):
-        line_start.append(len(line_of))
-        line_of.extend([n] * len(fl))
+    size = 0
+    for i in range(0, len(lines), TICK_EVERY):
+        for line in lines[i:i + TICK_EVERY]:
+            fl = _flat(line)
+            line_start.append(size)
+            flat_lines.append(fl)
+            size += len(fl)
+        tick(min(TICK_EVERY, len(lines) - i))
+    # One flat string of the source; offset k is on line bisect_right(line_start, k).
+    flat = "".join(flat_lines)
+    del flat_lines
+    budget = SCAN_BUDGET * max(len(flat), 1)
     pos = 0
-    for r in records:
+    for n, r in enumerate(records, 1):
+        if not n % TICK_EVERY:
+            tick(TICK_EVERY * RECORD_COST)
         needle = _needle(r)
         if not needle:
             continue
-        at = flat.find(needle, pos)
-        if at < 0:
-            at = flat.find(needle)
+        if budget > 0:
+            at = flat.find(needle, pos)
+            if at < 0:
+                at = flat.find(needle)
+                budget -= len(flat) - pos + (len(flat) if at < 0 else at)
+        else:
+            at = flat.find(needle, pos, pos + NEAR_CHARS)
         if at < 0:
             continue
-        r.line = line_of[at]
+        r.line = bisect_right(line_start, at)
         # The next record starts on a later line (rows, turns and paragraphs do not share one).
         pos = line_start[r.line] if r.line < len(line_start) else len(flat)
 

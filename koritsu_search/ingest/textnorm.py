@@ -15,8 +15,10 @@ _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 _URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+")
 _URL_TRAIL = ".,;:!?'"
 _SENTENCE_END = "。．.！!？?」』）)】〉》"
-_PAGE_NO = re.compile(r"^[\s\u3000]*[-－—―‐]?[\s\u3000]*([0-9０-９]{1,4})[\s\u3000]*[-－—―‐]?[\s\u3000]*$")
+# Possessive runs: "[\s]*-?[\s]*" split a long run of spaces every way before failing (quadratic).
+_PAGE_NO = re.compile(r"^\s*+(?:[-－—―‐]\s*+)?([0-9０-９]{1,4})\s*+(?:[-－—―‐]\s*+)?$")
 _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]")
+_SPACES = re.compile(" +")
 
 
 def is_cjk(ch: str) -> bool:
@@ -64,28 +66,18 @@ def drop_cjk_spaces(text: str) -> str:
     """Drop ASCII spaces that have a CJK/kana/full-width character on both sides."""
     if " " not in text:
         return text
-    out: list[str] = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if ch == " ":
-            j = i
-            while j < n and text[j] == " ":
-                j += 1
-            prev = out[-1] if out else ""
-            nxt = text[j] if j < n else ""
-            if not (is_cjk(prev) and is_cjk(nxt)):
-                out.append(" ")
-            i = j
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+
+    def keep(m: re.Match[str]) -> str:
+        start, end = m.span()
+        prev = text[start - 1] if start else ""
+        nxt = text[end] if end < len(text) else ""
+        return "" if is_cjk(prev) and is_cjk(nxt) else " "
+
+    return _SPACES.sub(keep, text)
 
 
 def _ends_in_url(line: str) -> bool:
-    token = line.rsplit(None, 1)[-1] if line.split() else ""
+    token = line.rsplit(None, 1)[-1] if line and not line.isspace() else ""
     return ("://" in token or token.startswith("www.")) and bool(_URL_CHARS.fullmatch(token[-1]))
 
 
@@ -115,15 +107,70 @@ def join_wrapped(lines: Iterable[str], glue: Sequence[bool | None] | None = None
     """Join the wrapped lines of one paragraph or table cell into a single line.
 
     glue[i], when given, says whether line i ran to the right edge (a forced, mid-word wrap).
+    The same result as folding join_pair over the lines, in time linear in the text.
     """
-    out = ""
+    parts: list[str] = []
+    token = _LastToken()
+    seen = 0  # parts already added to token (it is brought up to date only when asked)
     pending: bool | None = None
     for i, line in enumerate(lines):
         line = line.strip(" \t\r\n")
-        if line:
-            out = join_pair(out, line, pending)
-            pending = glue[i] if glue is not None and i < len(glue) else None
-    return out
+        if not line:
+            continue
+        if parts:
+            # join_pair(out, line, pending): out never ends in " " or "\t" (every part is stripped).
+            a, b = parts[-1][-1], line[0]
+            if is_cjk(a) or is_cjk(b):
+                sep = ""
+            elif line.startswith(("http://", "https://")):
+                sep = " "
+            else:
+                glued = pending
+                if glued is None:
+                    for part in parts[seen:]:
+                        token.add(part)
+                    seen = len(parts)
+                    glued = token.ends_in_url() and bool(_URL_CHARS.match(b))
+                sep = "" if glued else " "
+            if sep:
+                parts.append(sep)
+        parts.append(line)
+        pending = glue[i] if glue is not None and i < len(glue) else None
+    return "".join(parts)
+
+
+class _LastToken:
+    """What _ends_in_url needs of the last whitespace-free run of a text built piece by piece
+    (its first four and last two characters, whether it holds "://"), kept up to date as pieces
+    are added: asking _ends_in_url of the whole text at every join made joining quadratic."""
+
+    __slots__ = ("head", "tail", "scheme", "open")
+
+    def __init__(self) -> None:
+        self.head = ""  # first (up to) 4 characters of the token; "" when there is none yet
+        self.tail = ""  # last (up to) 2 characters
+        self.scheme = False  # "://" occurs in the token
+        self.open = False  # the text ends inside the token: more non-space characters extend it
+
+    def add(self, piece: str) -> None:
+        body = piece.rstrip()
+        if not body:
+            if piece:
+                self.open = False
+            return
+        last = body.rsplit(None, 1)[-1]
+        if self.open and len(last) == len(body):
+            joint = self.tail + last
+            self.scheme = self.scheme or "://" in joint
+            if len(self.head) < 4:
+                self.head = (self.head + last)[:4]
+            self.tail = joint[-2:]
+        else:
+            self.head, self.tail, self.scheme = last[:4], last[-2:], "://" in last
+        self.open = len(body) == len(piece)
+
+    def ends_in_url(self) -> bool:
+        return bool(self.head) and (self.scheme or self.head == "www.") and bool(_URL_CHARS.fullmatch(self.tail[-1]))
 
 
 def normalize_field(text: str) -> str:
