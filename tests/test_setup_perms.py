@@ -44,8 +44,8 @@ def test_index_dir_follows_umask(
     assert "manifest.json" in files
     assert {name: oct(m) for name, m in files.items() if m != file_mode} == {}
     assert {name: oct(m) for name, m in dirs.items() if m != dir_mode} == {}
-    # Nothing temporary is left beside it.
-    assert [p.name for p in d.parent.iterdir()] == ["default"]
+    # Nothing temporary is left beside it (the build lock file stays: removing it would race).
+    assert sorted(p.name for p in d.parent.iterdir()) == [".default.lock", "default"]
 
 
 def test_rebuild_keeps_umask_modes(tmp_path: Path, umask, fake_embedder) -> None:
