@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
 import threading
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from koritsu_search.errors import KoritsuError
+
+CACHED_TEXTS = 8192  # analysed passages kept for highlighting (a few MB)
+MAX_CACHED_CHARS = 4000  # longer texts are analysed each time
 
 __all__ = ["Token", "Segmenter", "get_segmenter"]
 
@@ -87,6 +91,9 @@ class Segmenter:
         self._dict: Any = None
         self._local = threading.local()
         self._term_cache: dict[tuple[int, str], str | None] = {}
+        # Answers quote the same passages question after question: their analysis does not depend on the question.
+        self._spans_of = functools.lru_cache(maxsize=CACHED_TEXTS)(lambda text: tuple(self._terms_with_spans(text)))
+        self._sentences_of = functools.lru_cache(maxsize=CACHED_TEXTS)(self._sentences)
 
     # -- Sudachi plumbing -------------------------------------------------
     def _tokenizer(self, mode: str) -> Any:
@@ -191,6 +198,11 @@ class Segmenter:
         return [t for t, _, _ in self._terms_with_spans(text)]
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
+        """Stripped sentence spans: split at 。！？!? outside 「」『』（）, and at newlines/tabs (cached per text;
+        do not modify the list returned)."""
+        return self._sentences_of(text) if len(text) <= MAX_CACHED_CHARS else self._sentences(text)
+
+    def _sentences(self, text: str) -> list[tuple[int, int]]:
         """Stripped sentence spans: split at 。！？!? outside 「」『』（）, and at newlines/tabs."""
         spans: list[tuple[int, int]] = []
         stack: list[str] = []
@@ -238,7 +250,8 @@ class Segmenter:
         wanted = set(terms) if terms is not None else set(self.lexical_terms(query))
         if not wanted:
             return []
-        hits = sorted((s, e) for t, s, e in self._terms_with_spans(text) if t in wanted)
+        spans = self._spans_of(text) if len(text) <= MAX_CACHED_CHARS else self._terms_with_spans(text)
+        hits = sorted((s, e) for t, s, e in spans if t in wanted)
         merged: list[tuple[int, int]] = []
         for s, e in hits:
             if merged and s <= merged[-1][1]:
