@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -88,6 +89,19 @@ class _Previous:
     unusable: str | None = None  # why an index in place could not be read (it is rebuilt)
 
 
+@dataclass(frozen=True)
+class ParseOptions:
+    """How a build parses the files it must read."""
+
+    kind: str | None = None
+    password: str | None = None
+    ocr: bool = True
+    max_bytes: int | None = MAX_FILE_BYTES
+
+
+LARGE_FILE = 4 * 1024 * 1024  # files from this size get their own progress bar
+
+
 def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, Any]) -> _Previous:
     prev = _Previous()
     if not (index_dir / "manifest.json").exists():
@@ -143,131 +157,131 @@ def build_index(
     `embedder` may be a factory so that an unchanged corpus never loads the model; then pass
     `model_id` so stored vectors can be reused without loading it.
     """
-    t0 = time.perf_counter()
     index_dir = Path(index_dir)
     with build_lock(index_dir, wait):
-        report = BuildReport(index_dir=str(index_dir))
-        loaded: list[Embedder] = []
-        is_instance = is_embedder(embedder)
-
-        def get_embedder() -> Embedder:
-            if not loaded:
-                loaded.append(embedder if is_instance else embedder())  # type: ignore[operator,arg-type]
-            return loaded[0]
-
-        if model_id is None and is_instance:
-            model_id = embedder.model_id  # type: ignore[union-attr]
-        contract = current_contract()
-        prev = _Previous() if rebuild else _load_previous(index_dir, model_id, contract)
-        report.previous_unusable = prev.unusable
-
-        sources, missing = list_sources(paths)
-        report.skipped.extend(missing)
-        keyed = _read_sources(sources, prev, report, ParseOptions(kind, password, ocr, max_file_bytes), progress)
-        documents = [doc for _, doc in keyed]
-        report.seconds["parse"] = time.perf_counter() - t0
-        if prev.manifest is not None:
-            now_keys = {s.key for s in sources}
-            report.removed_files = [s.source for s in prev.manifest.sources if s.key not in now_keys]
-
-        links = link_measures(documents)
-        passages: list[Passage] = []
-        doc_passages: dict[str, int] = {}
-        for doc in documents:
-            ps = make_passages(doc)
-            doc_passages[doc.doc_id] = len(ps)
-            passages.extend(ps)
-        check_unique(passages)
-
-        t1 = time.perf_counter()
-        segmenter = get_segmenter()
-        terms = [prev.terms.get(p.content_hash) or segmenter.lexical_terms(p.embed_text) for p in passages]
-        report.segmented = sum(1 for p in passages if p.content_hash not in prev.terms)
-        procedural = np.fromiter((p.kind == "speech" and is_procedural(p.text) for p in passages),
-                                 dtype=bool, count=len(passages))
-        report.seconds["segment"] = time.perf_counter() - t1
-
-        t2 = time.perf_counter()
-        todo = [i for i, p in enumerate(passages) if p.content_hash not in prev.vectors]
-        dim = prev.manifest.dim if prev.manifest is not None and not todo else 0
-        if todo or model_id is None:
-            emb = get_embedder()
-            model_id, dim = emb.model_id, emb.dim
-        vectors = np.zeros((len(passages), dim), dtype=np.float32)
-        for i, p in enumerate(passages):
-            if p.content_hash in prev.vectors:
-                vectors[i] = prev.vectors[p.content_hash]
-        if todo:
-            new = get_embedder().embed_passages([passages[i].embed_text for i in todo], progress=progress)
-            vectors[todo] = new
-        report.embedded = len(todo)
-        report.reused_vectors = len(passages) - len(todo)
-        report.seconds["embed"] = time.perf_counter() - t2
-
-        t3 = time.perf_counter()
-        kept_type = prev.manifest.dense_type if prev.manifest and not faiss_params else None
-        dtype = faiss_type or kept_type or default_kind(len(passages))
-        dense = engine(dtype).build(vectors, faiss_params)
-        lexical = LexicalIndex.build(terms)
-        report.seconds["index"] = time.perf_counter() - t3
-
-        created = prev.manifest.created_at if prev.manifest is not None else now_iso()
-        manifest = Manifest(
-            model_id=str(model_id),
-            dim=int(dim),
-            dense_type=dtype,
-            dense_params=dense.params,
-            contract=contract,
-            passage_count=len(passages),
-            record_count=sum(len(d.records) for d in documents),
-            sources=[
-                SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
-                for key, d in keyed
-            ],
-            skipped=[s.to_dict() for s in report.skipped],
-            created_at=created,
-            links=links,
-        )
-        report.documents = len(documents)
-        report.records = manifest.record_count
-        report.passages = len(passages)
-        report.seconds["total"] = time.perf_counter() - t0
-        manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
-
-        write_atomically(index_dir, lambda tmp: write_index_files(
-            tmp, manifest, documents, passages, procedural, vectors, dense, lexical))
-        report.size_bytes = _dir_size(index_dir)
-        return report
+        return _build(paths, index_dir, embedder, model_id, faiss_type, faiss_params, rebuild, progress,
+                      ParseOptions(kind, password, ocr, max_file_bytes))
 
 
-@dataclass(frozen=True)
-class ParseOptions:
-    """How a build parses the files it must read."""
+def _build(
+    paths: Iterable[str | Path], index_dir: Path, embedder: Embedder | EmbedderFactory, model_id: str | None,
+    faiss_type: str | None, faiss_params: dict[str, Any] | None, rebuild: bool, progress: bool,
+    options: ParseOptions,
+) -> BuildReport:
+    t0 = time.perf_counter()
+    report = BuildReport(index_dir=str(index_dir))
+    loaded: list[Embedder] = []
+    is_instance = is_embedder(embedder)
 
-    kind: str | None = None
-    password: str | None = None
-    ocr: bool = True
-    max_bytes: int | None = MAX_FILE_BYTES
+    def get_embedder() -> Embedder:
+        if not loaded:
+            loaded.append(embedder if is_instance else embedder())  # type: ignore[operator,arg-type]
+        return loaded[0]
 
+    if model_id is None and is_instance:
+        model_id = embedder.model_id  # type: ignore[union-attr]
+    contract = current_contract()
+    prev = _Previous() if rebuild else _load_previous(index_dir, model_id, contract)
+    report.previous_unusable = prev.unusable
 
-LARGE_FILE = 4 * 1024 * 1024  # files from this size get their own progress bar
+    sources, missing = list_sources(paths)
+    report.skipped.extend(missing)
+    keyed = _read_sources(sources, prev, report, options, progress)
+    documents = [doc for _, doc in keyed]
+    report.seconds["parse"] = time.perf_counter() - t0
+    if prev.manifest is not None:
+        now_keys = {s.key for s in sources}
+        report.removed_files = [s.source for s in prev.manifest.sources if s.key not in now_keys]
+
+    links = link_measures(documents)
+    passages: list[Passage] = []
+    doc_passages: dict[str, int] = {}
+    for doc in documents:
+        ps = make_passages(doc)
+        doc_passages[doc.doc_id] = len(ps)
+        passages.extend(ps)
+    check_unique(passages)
+
+    t1 = time.perf_counter()
+    segmenter = get_segmenter()
+    terms = [prev.terms.get(p.content_hash) or segmenter.lexical_terms(p.embed_text) for p in passages]
+    report.segmented = sum(1 for p in passages if p.content_hash not in prev.terms)
+    procedural = np.fromiter((p.kind == "speech" and is_procedural(p.text) for p in passages),
+                             dtype=bool, count=len(passages))
+    report.seconds["segment"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    todo = [i for i, p in enumerate(passages) if p.content_hash not in prev.vectors]
+    dim = prev.manifest.dim if prev.manifest is not None and not todo else 0
+    if todo or model_id is None:
+        emb = get_embedder()
+        model_id, dim = emb.model_id, emb.dim
+    vectors = np.zeros((len(passages), dim), dtype=np.float32)
+    for i, p in enumerate(passages):
+        if p.content_hash in prev.vectors:
+            vectors[i] = prev.vectors[p.content_hash]
+    if todo:
+        new = get_embedder().embed_passages([passages[i].embed_text for i in todo], progress=progress)
+        vectors[todo] = new
+    report.embedded = len(todo)
+    report.reused_vectors = len(passages) - len(todo)
+    report.seconds["embed"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    kept_type = prev.manifest.dense_type if prev.manifest and not faiss_params else None
+    dtype = faiss_type or kept_type or default_kind(len(passages))
+    dense = engine(dtype).build(vectors, faiss_params)
+    lexical = LexicalIndex.build(terms)
+    report.seconds["index"] = time.perf_counter() - t3
+
+    created = prev.manifest.created_at if prev.manifest is not None else now_iso()
+    manifest = Manifest(
+        model_id=str(model_id),
+        dim=int(dim),
+        dense_type=dtype,
+        dense_params=dense.params,
+        contract=contract,
+        passage_count=len(passages),
+        record_count=sum(len(d.records) for d in documents),
+        sources=[
+            SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
+            for key, d in keyed
+        ],
+        skipped=[s.to_dict() for s in report.skipped],
+        created_at=created,
+        links=links,
+    )
+    report.documents = len(documents)
+    report.records = manifest.record_count
+    report.passages = len(passages)
+    report.seconds["total"] = time.perf_counter() - t0
+    manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
+
+    write_atomically(index_dir, lambda tmp: write_index_files(
+        tmp, manifest, documents, passages, procedural, vectors, dense, lexical))
+    report.size_bytes = _dir_size(index_dir)
+    return report
 
 
 def _parse(src: SourceFile, options: ParseOptions, progress: bool) -> Document:
     """Parse one file; a large one shows its progress (bytes) under the files' bar."""
-    if not progress or src.path.stat().st_size < LARGE_FILE:
-        return parse_file(src.path, kind=options.kind, password=options.password, ocr=options.ocr,
-                          max_bytes=options.max_bytes)
+    parse = functools.partial(parse_file, src.path, kind=options.kind, password=options.password, ocr=options.ocr,
+                              max_bytes=options.max_bytes)
+    try:
+        size = src.path.stat().st_size
+    except OSError:
+        size = 0  # gone or unreadable: parse_file says which
+    if not progress or size < LARGE_FILE:
+        return parse()
     from tqdm import tqdm
 
-    with tqdm(total=src.path.stat().st_size, desc=src.path.name, unit="B", unit_scale=True, leave=False,
-              position=1, file=sys.stderr) as bar:
+    with tqdm(total=size, desc=src.path.name, unit="B", unit_scale=True, leave=False, position=1,
+              file=sys.stderr) as bar:
         def advance(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        return parse_file(src.path, kind=options.kind, password=options.password, ocr=options.ocr,
-                          max_bytes=options.max_bytes, progress=advance)
+        return parse(progress=advance)
 
 
 def _read_sources(
