@@ -200,3 +200,25 @@ def test_a_rebuild_is_served_without_restart_and_without_a_failed_request(
 
     gc.collect()
     assert not _deleted_index_files(index_dir.parent), "the old index's files are still held"
+
+
+def test_a_new_build_that_cannot_be_opened_leaves_the_old_one_serving(seed_index_dir: Path, tmp_path: Path) -> None:
+    from koritsu_search.live import LiveIndex
+
+    d = tmp_path / "idx"
+    shutil.copytree(seed_index_dir, d)
+    live = LiveIndex(open_index(d, embedder=FakeEmbedder()))
+    assert live.check() is False  # nothing changed
+    fresh = tmp_path / "fresh"
+    shutil.copytree(seed_index_dir, fresh)
+    (fresh / "vectors.npy").write_bytes(b"")
+    old = tmp_path / ".idx.old"
+    os.replace(d, old)
+    os.replace(fresh, d)  # a damaged build swapped in
+    assert live.check() is False and live.generation == 0
+    assert "damaged" in (live.last_error or "") and "--rebuild" in (live.last_error or "")
+    assert live.current.search("認知症カフェ", k=3), "the index opened before still answers"
+    shutil.rmtree(d)
+    os.replace(old, d)
+    os.utime(d / "manifest.json")  # a good build again
+    assert live.check() is True and live.generation == 1 and live.last_error is None
