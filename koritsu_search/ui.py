@@ -257,7 +257,7 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
     def menu_updates(seen: int | None, chosen: list[list[str] | None]) -> tuple:
         """New choices for every filter menu when the index was swapped since this session last looked."""
         if seen == live.generation:
-            return tuple(gr.skip() for _ in URL_LISTS) + (gr.skip(),)
+            return _skips(len(URL_LISTS) + 1)
         now = _menus(live.current)
         ups = tuple(gr.update(choices=now[k], value=[v for v in (c or []) if v in _values(now[k])])
                     for k, c in zip(URL_LISTS, chosen, strict=True))

@@ -155,7 +155,7 @@ class IndexStore:
             del vectors
             # Rows are parsed when asked for; the first and last show a file of another schema now.
             for i in {0, len(passages) - 1} if len(passages) else ():
-                passages[i]
+                _ = passages[i]
             records.probe()
         except KoritsuError:
             raise
