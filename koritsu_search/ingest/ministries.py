@@ -59,8 +59,12 @@ VARIANTS = {"子ども家庭庁": "こども家庭庁"}
 _BY_LENGTH = sorted(MINISTRIES, key=len, reverse=True)
 _ALT = "|".join(re.escape(m) for m in _BY_LENGTH)
 _SEP = r"[\s\u3000、,，・/／]"
+_SEP_CHARS = "、,，・/／\u3000"  # and whitespace
+# The run of names that ends a cell; not searched: _trailing_start() reads it backwards.
 _TRAILING = re.compile(rf"((?:(?:{_ALT}){_SEP}*)+)$")
-_SPLIT = re.compile(rf"{_SEP}*[、,，/／\s\u3000]{_SEP}*")
+# A run of separators with at least one that is not ・, matched from the run's start only and
+# possessively: a long run of ・ was otherwise rescanned from each of its characters (quadratic).
+_SPLIT = re.compile(rf"(?<!・)・*+[、,，/／\s\u3000]{_SEP}*+")
 
 
 def canonical(name: str) -> str:
@@ -112,12 +116,31 @@ def split_ministries(cell: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _is_sep(ch: str) -> bool:
+    return ch in _SEP_CHARS or ch.isspace()
+
+
+def _trailing_start(text: str) -> int | None:
+    """Where the run of known names (separators between and after them) that ends text starts,
+    or None: as _TRAILING.search(text).start(), but read backwards from the end, as that
+    search went from every name to the end (quadratic on a long list followed by other text).
+    No name ends another, so at most one name ends at any point."""
+    pos = len(text)
+    start = None
+    while True:
+        while pos and _is_sep(text[pos - 1]):
+            pos -= 1
+        name = next((m for m in _BY_LENGTH if text.endswith(m, 0, pos)), None)
+        if name is None:
+            return start
+        pos = start = pos - len(name)
+
+
 def split_trailing(cell: str) -> tuple[str, str]:
     """Split a merged cell into (text before, ministry names at the end), e.g. a URL + 法務省."""
     cell = cell.strip(" \u3000")
-    m = _TRAILING.search(cell)
-    if not m:
+    start = _trailing_start(cell)
+    if start is None:
         return cell, ""
-    start = m.start(1)
     # The ministry run must start the cell or follow a separator / non-name character.
-    return cell[:start].rstrip(" \u3000、,，"), m.group(1).strip(" \u3000、,，・")
+    return cell[:start].rstrip(" \u3000、,，"), cell[start:].strip(" \u3000、,，・")

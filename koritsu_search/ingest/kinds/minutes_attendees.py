@@ -13,6 +13,10 @@ _PROXY = re.compile(r"[【（(]\s*代理(?:出席)?\s*[】）)]")
 _ATTENDEE_NOTE = re.compile(r"敬称略|五十音順|50音順|５０音順|順不同|代理出席|名簿順")
 _TITLE_WORDS = re.compile(r"大臣|政務官|長官|長$|官|審議|参事|委員|議長|構成員|局|室|課")
 _ORG_UNIT = re.compile(r"(?:省|庁|府|局|部|課|室|センター|機構|協会|大学|法人|会社|研究所|事務所)$")
+# A header field (an attendee's title, the place, an agenda item) that has grown past this many
+# characters has run on into text that is not a header: further lines are not added to it.
+# Each line re-read the whole field, which made a field run on over many lines quadratic.
+FIELD_MAX = 2_000
 
 
 def parse_attendee(text: str) -> dict[str, Any] | None:
@@ -34,6 +38,8 @@ def parse_attendee(text: str) -> dict[str, Any] | None:
 
 
 def _add_title(att: dict[str, Any], more: str) -> None:
+    if len(att["title"]) >= FIELD_MAX:
+        return
     title = join_pair(att["title"], more)
     if _PROXY.search(title):
         att["proxy"] = True
@@ -129,6 +135,27 @@ def _prefix(text: str) -> tuple[str, str] | None:
     return (collapse_ws(m.group(1)), m.group(2)) if m else None
 
 
+_PREFIX_HEAD = re.compile(r"([^：:、，,（）()]{1,30}?)[\s\u3000]*[：:][\s\u3000]*")  # _prefix without (.*)$
+
+
+def _prefixes(text: str) -> tuple[list[str], str]:
+    """The "head：" prefixes text starts with, one after another (委員：…, 幹事：総務省：…), and the
+    text after them: _prefix applied until it fails, but each matched where the last one ended
+    rather than on a copy of the rest, which was quadratic on a long line of prefixes."""
+    heads: list[str] = []
+    if "\n" in text:  # the first (.*)$ leaves no line break behind: from there on there is none
+        pre = _prefix(text)
+        if pre is None:
+            return heads, text
+        heads.append(pre[0])
+        text = pre[1]
+    pos = 0
+    while (m := _PREFIX_HEAD.match(text, pos)) is not None:
+        heads.append(collapse_ws(m.group(1)))
+        pos = m.end()
+    return heads, text[pos:]
+
+
 def parse_attendees(block: list[str]) -> list[dict[str, Any]]:
     """Attendees from the lines under 出席者: one per line (name  title), several per line
     (委員：青木 秀子、東 珠実、…), in columns, under role headings (（委員）, 幹事：), with
@@ -152,8 +179,8 @@ def parse_attendees(block: list[str]) -> list[dict[str, Any]]:
                 role, org, pending = inner, (inner if leading_ministry(inner) else None), None
             continue
         prefixed = False
-        while (pre := _prefix(text)) is not None:
-            head, text = pre
+        heads, text = _prefixes(text)
+        for head in heads:
             if _ATTENDEE_NOTE.search(head):
                 continue
             ministry = leading_ministry(head)

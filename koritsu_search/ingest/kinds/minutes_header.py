@@ -8,7 +8,7 @@ from typing import Any
 
 from ..lines import SrcLine
 from ..textnorm import collapse_ws, is_cjk, join_pair, nfkc_digits
-from .minutes_attendees import parse_attendee, parse_attendees  # noqa: F401  (parse_attendee re-exported)
+from .minutes_attendees import FIELD_MAX, parse_attendee, parse_attendees  # noqa: F401  (parse_attendee re-exported)
 
 # Re-exported: minutes.py imports these label helpers from here.
 from .minutes_labels import _BRACKET_ONLY, _KNOWN_TITLES, _SP, _key, _label_core, _person_title  # noqa: F401
@@ -27,21 +27,24 @@ _FIELD_LABELS: dict[str, tuple[str, ...]] = {
     ),
 }
 _LABEL_KEY = {label: key for key, labels in _FIELD_LABELS.items() for label in labels}
+# Runs of spaces are possessive here and in _FIELD: each is followed by something that is not a
+# space, and "1" and a long run of tabs was split every way between two runs before failing.
 _LABEL_ALT = "|".join(
-    (_SP + "*").join(re.escape(ch) for ch in label) for label in sorted(_LABEL_KEY, key=len, reverse=True)
+    (_SP + "*+").join(re.escape(ch) for ch in label) for label in sorted(_LABEL_KEY, key=len, reverse=True)
 )
 _FIELD_NUM = (
     r"(?P<num>第?[0-9０-９]{1,2}(?:[．.、)）]|(?=[\s\u3000]))|[（(][0-9０-９一二三四五六七八九十]{1,3}[）)]"
     r"|[⑴-⒇①-⑳]|[一二三四五六七八九十]{1,3}[．.、]|[■□●◆◇▼▽▶◎・])?"
 )
 _FIELD = re.compile(
-    rf"^{_FIELD_NUM}{_SP}*(?P<open>[【＜<〈［\[《（(〔])?{_SP}*(?P<label>{_LABEL_ALT})"
-    rf"(?:{_SP}*(?P<close>[】＞>〉］\]》）)〕]))?(?:{_SP}*(?P<note>[（(][^（）()]*[）)]))?(?P<rest>.*)$"
+    rf"^{_FIELD_NUM}{_SP}*+(?P<open>[【＜<〈［\[《（(〔])?{_SP}*+(?P<label>{_LABEL_ALT})"
+    rf"(?:{_SP}*+(?P<close>[】＞>〉］\]》）)〕]))?(?:{_SP}*+(?P<note>[（(][^（）()]*+[）)]))?(?P<rest>.*)$"
 )
 # Any "label：value" line (for fields this module does not know).
 _ANY_FIELD = re.compile(rf"^{_FIELD_NUM}{_SP}*(?P<label>[^\s\u3000：:（）()、。]{{1,10}}?){_SP}*(?:[：:]|$|{_SP}+)")
 _DOC_TYPE = re.compile(r"(議事録|議事要旨|議事概要|会議録|議事記録|速記録)$")
-_TITLE_SUFFIX = re.compile(r"[\s\u3000]*(議事要旨|議事録|議事概要|会議録|議事記録|速記録)$")
+# From the start of a run of spaces only, possessively (each start in a long run went to its end).
+_TITLE_SUFFIX = re.compile(r"(?<![\s\u3000])[\s\u3000]*+(議事要旨|議事録|議事概要|会議録|議事記録|速記録)$")
 _COUNTER_ONLY = re.compile(r"^第[0-9０-９一二三四五六七八九十百]+回$")
 _AGENDA_ITEM = re.compile(
     r"^(?:[（(][0-9０-９一二三四五六七八九十]{1,2}[）)]|[0-9０-９]{1,2}(?:[．.、)）]|[\s\u3000])|[①-⑳⑴-⒇]"
@@ -213,7 +216,8 @@ def parse_header(lines: list[SrcLine]) -> tuple[str, dict[str, Any]]:
         elif state == "agenda":
             agenda.append((text, ln))
         elif state == "place" and ln.indent and meta.get("place") and not ln.gap_before:
-            meta["place"] = join_pair(meta["place"], collapse_ws(text))
+            if len(meta["place"]) < FIELD_MAX:
+                meta["place"] = join_pair(meta["place"], collapse_ws(text))
     title = _join_title(title_lines)
     meta["meeting_name"] = _TITLE_SUFFIX.sub("", title).strip() or title
     meta.setdefault("date", None)
@@ -249,9 +253,11 @@ def _agenda_items(rows: list[tuple[str, SrcLine]]) -> list[str]:
         if not items or _AGENDA_ITEM.match(text):
             items.append(text)
         elif _SUB_ITEM.match(text):
-            items[-1] = f"{items[-1]} {text}"
+            if len(items[-1]) < FIELD_MAX:
+                items[-1] = f"{items[-1]} {text}"
         elif prev is not None and (prev.full or (prev.full is None and len(prev.text) >= 30)):
-            items[-1] = join_pair(items[-1], text)  # a wrapped line
+            if len(items[-1]) < FIELD_MAX:
+                items[-1] = join_pair(items[-1], text)  # a wrapped line
         else:
             items.append(text)
         prev = ln

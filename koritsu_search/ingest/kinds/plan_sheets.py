@@ -18,14 +18,21 @@ from .status_table import heading_level
 _SHEET = re.compile(r"^施策[\s\u3000]*[NＮ][oｏ][.．]?[\s\u3000]*([0-9０-９]{1,4})[\s\u3000]*$")
 # A table-of-contents entry: "No.001:施策名【府省庁】 ..... 32" (may wrap over lines).
 _TOC = re.compile(r"^[NＮ][oｏ][.．]?[\s\u3000]*([0-9０-９]{1,4})[\s\u3000]*[:：]")
-_LEADERS = re.compile(r"(?:[.．…‥･]+|(?<=】))[\s\u3000]*([0-9０-９]{1,4})[\s\u3000]*$")
+# Leaders start a run (not inside one) and runs are possessive: a long run of dots or spaces
+# with no page number after it was otherwise rescanned from each of its characters (quadratic).
+_LEADERS = re.compile(r"(?:(?<![.．…‥･])[.．…‥･]++|(?<=】))[\s\u3000]*+([0-9０-９]{1,4})[\s\u3000]*+$")
 _REPRINT = re.compile(r"[(（]再掲[)）]")
-_REPRINT_REF = re.compile(r"[（(]前出.*[）)][\s\u3000]*$")
+_REPRINT_REF = re.compile(r"[（(]前出.*[）)][\s\u3000]*$")  # search with _reprint_ref()
 # The measure line: "● 施策名【府省庁、府省庁】" (the bracket may wrap onto the next line).
 _BULLET = re.compile(r"^[●◆■◎][\s\u3000]*")
 _MINISTRY_TAIL = re.compile(r"【([^【】]+)】[\s\u3000]*$")
 # A field heading alone on its line: ＜現状＞, 【目標及び達成の期間】, <課題>, 〈…〉.
-_HEADING = re.compile(r"^[＜<〈《【\[［][\s\u3000]*([^＜＞<>〈〉《》【】\[\]［］]{1,24}?)[\s\u3000]*[＞>〉》】\]］]$")
+# Spaces are possessive ("[" and a long run of spaces was split every way before failing, quadratic);
+# the second branch keeps the one match that needed backtracking: spaces only, e.g. "［  ］".
+_HEADING = re.compile(
+    r"^[＜<〈《【\[［](?:[\s\u3000]*+(?![＞>〉》】\]］])|[\s\u3000]*(?=[\s\u3000][＞>〉》】\]］]))"
+    r"([^＜＞<>〈〉《》【】\[\]［］]{1,24}?)[\s\u3000]*+[＞>〉》】\]］]$"
+)
 
 OVERVIEW, GOAL, CURRENT, ISSUES, POLICY = "施策の概要", "目標及び達成の期間", "現状", "課題", "今後の取組方針"
 PLAN_FIELDS = (OVERVIEW, GOAL, CURRENT, ISSUES, POLICY)
@@ -33,6 +40,26 @@ PROGRAMMES = "構成事業"  # the programmes a composite measure lists under it
 # Heading wording varies between sheets (目標及びその達成の期間, 今後の取組状況): match by stem.
 _HEADING_STEMS = ((OVERVIEW, ("概要",)), (GOAL, ("目標",)), (CURRENT, ("現状",)), (ISSUES, ("課題",)),
                   (POLICY, ("今後の取組", "今後の方針", "取組方針")))
+
+
+# A contents entry or section heading wraps over a few lines; past this many characters it has
+# run on into other text (an entry without its page number): it stops growing there, as
+# re-reading the whole growing entry at every line made a long run-on quadratic.
+_WRAP_MAX = 1_000
+
+
+def _reprint_ref(text: str) -> int | None:
+    """Where _REPRINT_REF.search(text) would match (a trailing （前出…）), or None.
+
+    The match must end the text, so nothing is searched unless the text ends in a closing
+    bracket, and then only from the start of its last line: many （前出 with no closing bracket
+    were otherwise each scanned to the end (quadratic).
+    """
+    body = text.rstrip()
+    if not body.endswith(("）", ")")):
+        return None
+    m = _REPRINT_REF.search(text, text.rfind("\n", 0, len(body)) + 1)
+    return m.start() if m else None
 
 
 def field_for_heading(text: str) -> str | None:
@@ -95,7 +122,9 @@ def _parse_toc(lines: list[SrcLine]) -> list[TocEntry]:
             page = int(unicodedata.normalize("NFKC", lm.group(1))) if lm.group(1) else None
             rest = rest[: lm.start()].rstrip(" \u3000.．…‥･")
         reprint = bool(_REPRINT.search(rest))
-        rest = _REPRINT_REF.sub("", _REPRINT.sub("", rest)).strip()
+        rest = _REPRINT.sub("", rest)
+        ref = _reprint_ref(rest)
+        rest = (rest if ref is None else rest[:ref]).strip()
         mm = _MINISTRY_TAIL.search(rest)
         ministries = split_ministries(mm.group(1)) if mm else []
         name = rest[: mm.start()].strip() if mm else rest
@@ -112,25 +141,27 @@ def _parse_toc(lines: list[SrcLine]) -> list[TocEntry]:
             open_heading = False
             # An entry ends at its page number (leaders) or its cross-reference.
             joined = normalize_pdf_text("".join(buf))
-            if _LEADERS.search(joined) or _REPRINT_REF.search(joined):
+            if _LEADERS.search(joined) or _reprint_ref(joined) is not None or len(joined) > _WRAP_MAX:
                 flush()
         elif level is not None:
             section = [collapse_ws(text)] if level == 0 else [*section[:1], collapse_ws(text)]
             open_heading = True
         elif open_heading and section:
             section[-1] = normalize_pdf_text(section[-1] + text)
+            open_heading = len(section[-1]) <= _WRAP_MAX
     flush()
     return entries
 
 
 def _section_paths(lines: list[SrcLine]) -> list[list[str]]:
     """The section paths between "施策 No.N" and the ● line: （１）… / ①… lines, wraps rejoined."""
-    paths: list[list[str]] = []
-    current: list[str] = []
+    # Each heading as the list of its lines, joined once at the end (not line by line: quadratic).
+    paths: list[list[list[str]]] = []
+    current: list[list[str]] = []
     for ln in lines:
         level = heading_level(ln.text)
         if level == 0:
-            current = [ln.text]
+            current = [[ln.text]]
             paths.append(current)
         elif level == 1:
             if current and len(current) == 2:
@@ -139,10 +170,10 @@ def _section_paths(lines: list[SrcLine]) -> list[list[str]]:
             if not current:
                 current = []
                 paths.append(current)
-            current.append(ln.text)
+            current.append([ln.text])
         elif current:
-            current[-1] = current[-1] + ln.text  # a heading wrapped onto the next line
-    return [[normalize_pdf_text(s) for s in p] for p in paths if p]
+            current[-1].append(ln.text)  # a heading wrapped onto the next line
+    return [[normalize_pdf_text("".join(s)) for s in p] for p in paths if p]
 
 
 def _split_sheet(
@@ -158,15 +189,16 @@ def _split_sheet(
     # The measure line may wrap, and a composite measure lists its programmes below it, each
     # with its own ministries ("・補装具費支給制度【厚生労働省】").
     head_lines: list[str] = []
-    parts: list[str] = []
+    part_lines: list[list[str]] = []  # each programme's lines, joined once below
     for ln in lines[bullet:first_field]:
-        if ln.text.startswith(("・", "･")) or parts:
-            if ln.text.startswith(("・", "･")) or not parts:
-                parts.append(ln.text)
+        if ln.text.startswith(("・", "･")) or part_lines:
+            if ln.text.startswith(("・", "･")) or not part_lines:
+                part_lines.append([ln.text])
             else:
-                parts[-1] += ln.text
+                part_lines[-1].append(ln.text)
         else:
             head_lines.append(ln.text)
+    parts = ["".join(p) for p in part_lines]
     head = _BULLET.sub("", normalize_pdf_text("".join(head_lines)))
     mm = _MINISTRY_TAIL.search(head)
     name = head[: mm.start()].strip() if mm else head.strip()
@@ -210,10 +242,12 @@ def parse_sheets(lines: list[SrcLine], doc_id: str, labels: dict[int, int] | Non
     if not sheets:
         raise ParseFailure("no measure sheets found (a line 施策 No.N followed by ＜施策の概要＞ …)")
     toc = _parse_toc(front)
-    toc_sections: dict[int, list[list[str]]] = {}
+    # Distinct section paths per measure, in order (dicts: a list looked through for each entry
+    # was quadratic in the entries of one measure).
+    toc_sections: dict[int, dict[tuple[str, ...], list[str]]] = {}
     for e in toc:
-        if e.section and e.section not in toc_sections.setdefault(e.no, []):
-            toc_sections[e.no].append(e.section)
+        if e.section:
+            toc_sections.setdefault(e.no, {}).setdefault(tuple(e.section), e.section)
     records: list[Record] = []
     seen: set[int] = set()
     for sheet in sheets:
@@ -222,9 +256,11 @@ def parse_sheets(lines: list[SrcLine], doc_id: str, labels: dict[int, int] | Non
             continue
         seen.add(sheet.no)
         paths, name, ministry_text, programmes, by_field = _split_sheet(sheet, warnings)
-        for p in toc_sections.get(sheet.no, []):
-            if not any(q[-1:] == p[-1:] for q in paths):
+        ends = {tuple(q[-1:]) for q in paths}
+        for p in toc_sections.get(sheet.no, {}).values():
+            if tuple(p[-1:]) not in ends:
                 paths.append(p)
+                ends.add(tuple(p[-1:]))
         fields = {"施策No.": str(sheet.no), "施策名": name}
         field_pages: dict[str, list[int]] = {"施策名": [sheet.lines[0].page]}
         for f in PLAN_FIELDS:

@@ -51,7 +51,13 @@ def paragraph_records(groups: list[tuple[list[str], list[SrcLine]]], doc_id: str
     return records
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})[ \t\u3000]+(.+?)[ \t\u3000#]*$")
+# "# Title ##": the heading text runs to its last character that is not a space or #. Found by
+# that character, not by trying each end in turn, which went to the end of the line from each
+# (quadratic on a long run of spaces inside the heading). The second branch keeps what a
+# heading of spaces only ("#   ") matched: its last space.
+_MD_HEADING = re.compile(
+    r"^(#{1,6})(?:[ \t\u3000]++(?=.)|[ \t\u3000]+(?=[ \t\u3000]\n?$))(.*?[^ \t\u3000#\n]|.)[ \t\u3000#]*+$"
+)
 _ITEM = re.compile(r"^(?:[・･●○◯〇◆◇■□※\-*+]|[0-9０-９]{1,2}[.．)）]|[（(][0-9０-９一二三四五六七八九十]{1,3}[）)]|[①-⑳])")
 
 

@@ -21,8 +21,9 @@ TEXT_COLUMNS = (NAME, OVERVIEW, GOAL, STATUS, REVISION)
 _PILLAR = re.compile(r"^[\s\u3000]*[(（][0-9０-９]{1,2}[)）]")
 _SUB = re.compile(r"^[\s\u3000]*[①-⑳㉑-㉟]")
 _DASHES = re.compile(r"^[\s\-－—―‐ー=＝_]*$")
-_TRAILING_URLS = re.compile(r"((?:[\s\u3000]+https?://\S+)+)[\s\u3000]*$")
-_TITLE_NOTE = re.compile(r"[(（][^()（）]*(?:決定|改定|閣議)[^()（）]*[)）]")
+# A note in brackets naming a decision: （令和７年６月決定）. The word is looked for ahead, then
+# the bracket is run to its end once (rather than from each 決定 in a long unclosed bracket).
+_TITLE_NOTE = re.compile(r"[(（](?=[^()（）]*(?:決定|改定|閣議))[^()（）]*+[)）]")
 _LABEL_LINE = re.compile(r"^(?:参考)?資料[\s\u3000]*[0-9０-９\-－ー]*$|^別[紙添][\s\u3000]*[0-9０-９]*$")
 
 
@@ -48,8 +49,47 @@ def header_map(cells: Sequence[str | None]) -> dict[int, str] | None:
 def measure_number(cell: str | None) -> int | None:
     """The measure number if the cell holds only digits (half- or full-width), else None."""
     text = unicodedata.normalize("NFKC", cell or "").strip()
-    text = re.sub(r"^<[^>]+>|<[^>]+>$", "", text).strip()
+    text = _strip_end_tags(text).strip()
     return int(text) if text.isdigit() and len(text) <= 4 else None
+
+
+def _strip_end_tags(text: str) -> str:
+    """text without a <…> tag at its start and one at its end: re.sub(r"^<[^>]+>|<[^>]+>$", "", text)
+    without that search's scan from every "<" to the next ">" (quadratic on a run of "<")."""
+    start = 0
+    if text.startswith("<"):
+        close = text.find(">", 1)
+        if close >= 2:
+            start = close + 1
+    end = len(text) - 1 if text.endswith(">") else len(text) - 2 if text.endswith(">\n") else -1
+    # The end tag: the first "<" after the last ">" before the final one, with text in between.
+    if end - start >= 2:
+        lo = max(start, text.rfind(">", start, end) + 1)
+        tag = text.find("<", lo, end - 1)
+        if tag != -1:
+            return text[start:tag] + text[end + 1:]
+    return text[start:]
+
+
+def _trailing_urls(text: str) -> int | None:
+    r"""Where the URLs that end text start (each after a space, spaces may follow), or None.
+
+    As searching r"((?:[\s\u3000]+https?://\S+)+)[\s\u3000]*$" for its start, but read backwards
+    from the end: that search went from every space and URL to the end (quadratic).
+    """
+    end = pos = start = len(text.rstrip())
+    while pos:
+        word = pos
+        while word and not text[word - 1].isspace():
+            word -= 1
+        if not word or not (
+            (text.startswith("http://", word) and pos - word > 7) or (text.startswith("https://", word) and pos - word > 8)
+        ):
+            break
+        while word and text[word - 1].isspace():
+            word -= 1
+        start = pos = word
+    return start if start < end else None
 
 
 def heading_level(text: str) -> int | None:
@@ -195,10 +235,10 @@ def _recover_merged(fields: dict[str, str], pages: dict[str, set[int]], merged_t
         # may have slipped onto the end of the revision cell.
         before, names = split_trailing(fields[MINISTRY])
         extra = [before] if before else []
-        m = _TRAILING_URLS.search(fields[REVISION])
-        if m:
-            extra.insert(0, m.group(1).strip())
-            fields[REVISION] = fields[REVISION][: m.start()].rstrip()
+        at = _trailing_urls(fields[REVISION])
+        if at is not None:
+            extra.insert(0, fields[REVISION][at:].strip())
+            fields[REVISION] = fields[REVISION][:at].rstrip()
         fields[URL] = " ".join([*filter(None, [fields[URL]]), *extra])
         fields[MINISTRY] = names if names else fields[MINISTRY]
         if extra:
