@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from pathlib import Path
 
 from .errors import KoritsuError
-from .index.manifest import MANIFEST_NAME
+from .index.manifest import manifest_signature
 from .library import Index
 
 log = logging.getLogger(__name__)
 
-Signature = tuple[int, int, int]
 WATCH_SECONDS = 1.0  # how often the server looks at the manifest (one stat call)
-
-
-def _signature(directory: Path) -> Signature | None:
-    """What changes when a build swaps a new index in: the manifest's inode, size and time."""
-    try:
-        st = os.stat(directory / MANIFEST_NAME)
-    except OSError:
-        return None  # a build is between its two renames, or the index is gone: keep serving
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class LiveIndex:
@@ -32,7 +20,8 @@ class LiveIndex:
 
     def __init__(self, index: Index) -> None:
         self._index = index
-        self._seen = _signature(index.path)
+        # The build the index was opened from: one swapped in since is picked up by the first check.
+        self._seen = index.store.signature
         self.generation = 0
         self.last_error: str | None = None
         self._lock = threading.Lock()
@@ -49,7 +38,7 @@ class LiveIndex:
         A new build that cannot be opened (damaged, another model) is reported in last_error and
         the one being served stays."""
         with self._lock:
-            sig = _signature(self._index.path)
+            sig = manifest_signature(self._index.path)
             if sig is None or sig == self._seen:
                 return False
             try:
@@ -59,7 +48,7 @@ class LiveIndex:
                 self.last_error = str(exc)
                 log.error("kept serving the previous index: %s", exc)
                 return False
-            self._index, self._seen = fresh, sig
+            self._index, self._seen = fresh, fresh.store.signature
             self.generation += 1
             self.last_error = None
             log.info("serving the rebuilt index %s (generation %d)", fresh.path, self.generation)

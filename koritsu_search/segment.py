@@ -13,7 +13,7 @@ from typing import Any
 
 from koritsu_search.errors import KoritsuError
 
-CACHED_TEXTS = 8192  # analysed passages kept for highlighting (a few MB)
+CACHED_TEXTS = 8192  # analysed passages kept for highlighting (~7 KB each for a typical passage: tens of MB)
 MAX_CACHED_CHARS = 4000  # longer texts are analysed each time
 
 __all__ = ["Token", "Segmenter", "get_segmenter"]

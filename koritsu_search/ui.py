@@ -256,12 +256,13 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
 
     def menu_updates(seen: int | None, chosen: list[list[str] | None]) -> tuple:
         """New choices for every filter menu when the index was swapped since this session last looked."""
-        if seen == live.generation:
+        generation = live.generation  # read before the index: a swap in between only refreshes again
+        if seen == generation:
             return _skips(len(URL_LISTS) + 1)
         now = _menus(live.current)
         ups = tuple(gr.update(choices=now[k], value=[v for v in (c or []) if v in _values(now[k])])
                     for k, c in zip(URL_LISTS, chosen, strict=True))
-        return ups + (live.generation,)
+        return ups + (generation,)
 
     def detail_for(record_id: str | None, answer: Answer | None = None) -> str:
         if not record_id or not isinstance(record_id, str):
@@ -278,10 +279,14 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
 
     def run_search(question, show_all, sort, group, ministries, docs, sections, fields, kinds, old_dir, seen=None):
         menus_now = menu_updates(seen, [ministries, docs, sections, fields, kinds])
+
+        def message(html: str) -> tuple:  # a message in the status line; the answer on screen stays
+            return (html,) + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
+
         if not (question or "").strip():  # keep what is on screen, say why nothing happened
             msg = render_message("質問を入力してください。前の結果をそのまま表示しています。"
                                  " / Type a question; the previous results are still shown.", error=False)
-            return (msg,) + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
+            return message(msg)
         index = live.current
         try:
             q = _check_question(question)
@@ -293,11 +298,10 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
             answer: Answer = index.ask(q, filters=filters, complete=True)
             log.info("ask %.0f ms", (time.perf_counter() - t0) * 1000)
         except KoritsuError as exc:
-            return (render_message(str(exc).split("\n")[0]),) + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
+            return message(render_message(str(exc).split("\n")[0]))
         except Exception:  # never show a traceback in the page
             log.exception("search failed")
-            return (render_message("検索中にエラーが発生しました。もう一度お試しください。 / The search failed; please try again."),) \
-                + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
+            return message(render_message("検索中にエラーが発生しました。もう一度お試しください。 / The search failed; please try again."))
         _remove_dir(old_dir, export_root)
         out_dir = Path(tempfile.mkdtemp(dir=export_root))
         stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -32,7 +32,7 @@ SECURITY_HEADERS = [
 
 def allowed_hosts(bind: str, extra: Iterable[str] = ()) -> frozenset[str]:
     """The Host names the server answers to: loopback names, the bound address unless it is a
-    wildcard (then this machine's names), and any given; all lower-case, without ports."""
+    wildcard (then this machine's names and addresses), and any given; lower-case, without ports."""
     names = set(LOOPBACK_NAMES)
     try:
         wildcard = ipaddress.ip_address(bind).is_unspecified
@@ -40,18 +40,26 @@ def allowed_hosts(bind: str, extra: Iterable[str] = ()) -> frozenset[str]:
         wildcard = False
     if wildcard:
         names.update({socket.gethostname(), socket.getfqdn()})
+        try:
+            names.update(socket.gethostbyname_ex(socket.gethostname())[2])
+        except OSError:
+            pass
     else:
         names.add(bind)
     names.update(extra)
-    return frozenset(n.strip().lower().strip("[]") for n in names if n.strip())
+    return frozenset(h for n in names if (h := host_name(n)))
 
 
 def host_name(host_header: str) -> str:
-    """The name in a Host header or an origin's netloc, without port or IPv6 brackets."""
+    """The name in a Host header or an origin's netloc, without port or IPv6 brackets; "" when malformed."""
     value = host_header.strip().lower()
     if value.startswith("["):
-        return value[1:].split("]", 1)[0]
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        name, _, rest = value[1:].partition("]")
+        return name if rest == "" or (rest.startswith(":") and rest[1:].isdigit()) else ""
+    if value.count(":") == 1:
+        name, port = value.split(":")
+        return name if port.isdigit() else ""
+    return value
 
 
 class RequestGuard:
@@ -85,7 +93,9 @@ class RequestGuard:
         if host_name(host) not in self.hosts:
             return 421, f"unknown host {host!r}: this server answers only to {', '.join(sorted(self.hosts))}"
         path = scope.get("path", "")
-        if any(path == p or path.startswith(p + "/") for p in BLOCKED_PREFIXES):
+        # Gradio also parses files out of other multipart requests (e.g. process_recording).
+        if any(path == p or path.startswith(p + "/") for p in BLOCKED_PREFIXES) \
+                or headers.get("content-type", "").lower().startswith("multipart/"):
             return 403, "uploads are not accepted"
         origin = headers.get("origin")
         if scope["type"] == "http" and scope.get("method", "GET") not in SAFE_METHODS and origin is not None \

@@ -46,6 +46,8 @@ def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
             raise HTTPException(status_code=404, detail="no such indexed document")
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
         if is_pdf(path):
+            # The browser's PDF viewer is a plugin: the app's CSP (object-src 'none') would block it.
+            headers["Content-Security-Policy"] = "frame-ancestors 'none'"
             return FileResponse(path, media_type="application/pdf", headers=headers,
                                 content_disposition_type="inline", filename=path.name)
         title = index.doc_titles.get(doc_id, doc_id)
@@ -107,8 +109,9 @@ class RunningServer:
 def _server(live: LiveIndex, host: str, port: int, allow_hosts: Iterable[str]) -> object:
     import uvicorn
 
+    # Open event streams (every browser tab keeps one) must not hold a shutdown forever.
     config = uvicorn.Config(create_server_app(live, allowed_hosts(host, allow_hosts)), host=host, port=port,
-                            log_level="warning", server_header=False)
+                            log_level="warning", server_header=False, timeout_graceful_shutdown=3)
     return uvicorn.Server(config)
 
 

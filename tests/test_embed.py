@@ -222,7 +222,7 @@ def test_directory_that_is_not_a_model_raises(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_uncached_hub_id_raises_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelError, match=r"Downloads are off: allow them once with --allow-download"):
+    with pytest.raises(ModelError, match=r"Downloads are off: allow them once with `koritsu-search --allow-download COMMAND"):
         SentenceTransformerEmbedder("koritsu-test/definitely-not-cached")
 
 

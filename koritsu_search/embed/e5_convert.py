@@ -113,6 +113,7 @@ def materialize_e5_small(target_dir: Path, source: Path | None = None) -> Path:
             try:
                 _convert(source, tmp, source_hash)
                 _swap_into_place(tmp, target_dir)
+                _remember_stat(target_dir, source, source_hash)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
@@ -124,12 +125,12 @@ def materialize_e5_small(target_dir: Path, source: Path | None = None) -> Path:
 
 
 def _stat_of(source: Path) -> list[int | str]:
-    st = source.stat()
-    return [str(source.resolve()), st.st_size, st.st_mtime_ns, st.st_ino]
+    st = source.stat()  # ctime changes on any write and cannot be set back, unlike mtime
+    return [str(source.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 def _seen_unchanged(target_dir: Path, source: Path) -> bool:
-    """Whether the bin is, by path, size, time and inode, the one whose hash was last checked against
+    """Whether the bin is, by path, device, inode, size and times, the one whose hash was last checked against
     this conversion: then the 72 MB need not be hashed again in every process."""
     try:
         marker = json.loads((target_dir / STAT_FILE).read_text(encoding="utf-8"))

@@ -128,7 +128,7 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
     else:
         where = "a hub id, not in the local Hugging Face cache"
         fetch = ("The download failed." if downloads_allowed() else
-                 f"Downloads are off: allow them once with --allow-download (or {ALLOW_ENV}=1), or")
+                 f"Downloads are off: allow them once with `koritsu-search --allow-download COMMAND …` (or {ALLOW_ENV}=1), or")
         advice = (f"{hint} {fetch} download it with network access (`hf download {model_name_or_path}`) "
                   "and use it offline from then on.")
     raise ModelError(

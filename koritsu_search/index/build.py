@@ -28,7 +28,7 @@ from .engines import engine
 from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
 from .manifest import Manifest, SourceEntry, now_iso
-from .store import VECTORS_FILE, load_documents, write_index_files
+from .store import LOAD_ERRORS, VECTORS_FILE, load_documents, write_index_files
 from .swap import build_lock, write_atomically
 
 EmbedderFactory = Callable[[], Embedder]
@@ -114,7 +114,7 @@ def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, An
         vectors = np.load(index_dir / VECTORS_FILE, mmap_mode="r")
         if vectors.shape != (len(passages), manifest.dim):
             raise ValueError(f"vectors of shape {vectors.shape} for {len(passages)} passages of dim {manifest.dim}")
-    except Exception as exc:  # any damage means: build from the sources, then swap
+    except LOAD_ERRORS as exc:  # any damage means: build from the sources, then swap
         prev.unusable = str(exc) if isinstance(exc, KoritsuError) else f"{type(exc).__name__}: {exc}"
         return prev
     prev.manifest = manifest

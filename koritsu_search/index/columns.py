@@ -101,6 +101,15 @@ def write_store(directory: Path, passages: Sequence[Passage], procedural: np.nda
     (directory / VALUES_FILE).write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
 
 
+def _read_passage(rows: RowFile, offsets: np.ndarray, i: int) -> Passage:
+    try:
+        return Passage.from_dict(rows.read(int(offsets[i]), int(offsets[i + 1])))
+    except (ValueError, TypeError) as exc:  # rows are parsed on demand: damage shows up here
+        raise IndexLoadError(
+            f"{rows.path} line {i + 1} is damaged ({exc}). {rebuild_hint(rows.path.parent)}"
+        ) from exc
+
+
 class PassageStore(Sequence[Passage]):
     """Passages of an opened index: columns in memory, full rows parsed only when asked for."""
 
@@ -122,7 +131,10 @@ class PassageStore(Sequence[Passage]):
         self._file = RowFile(directory / PASSAGES_FILE)
         self._rows: dict[str, list[np.ndarray]] = {}
         self._lock = threading.Lock()
-        self._parse = functools.lru_cache(maxsize=CACHED_PASSAGES)(self._read)
+        # Over a function of the file, not a method: a cache holding self would keep the store (and
+        # its open files) alive after its last user until the garbage collector runs.
+        self._parse = functools.lru_cache(maxsize=CACHED_PASSAGES)(functools.partial(_read_passage, self._file,
+                                                                                        self._offsets))
 
     def __len__(self) -> int:
         return self._n
@@ -131,14 +143,6 @@ class PassageStore(Sequence[Passage]):
         if not -self._n <= i < self._n:
             raise IndexError(i)
         return self._parse(i % self._n)
-
-    def _read(self, i: int) -> Passage:
-        try:
-            return Passage.from_dict(self._file.read(int(self._offsets[i]), int(self._offsets[i + 1])))
-        except (ValueError, TypeError) as exc:  # rows are parsed on demand: damage shows up here
-            raise IndexLoadError(
-                f"{self._dir / PASSAGES_FILE} line {i + 1} is damaged ({exc}). {rebuild_hint(self._dir)}"
-            ) from exc
 
     def __iter__(self) -> Iterator[Passage]:
         return (self[i] for i in range(self._n))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,19 @@ from .contract import differences
 
 FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
+
+
+Signature = tuple[int, int, int, int]
+
+
+def manifest_signature(directory: Path) -> Signature | None:
+    """What changes when a build swaps a new index in: its manifest's device, inode, size and time
+    (None while no index is in place, e.g. between a build's two renames)."""
+    try:
+        st = os.stat(directory / MANIFEST_NAME)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def now_iso() -> str:

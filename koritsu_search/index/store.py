@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import json
 import threading
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,17 @@ from .contract import current_contract
 from .dense import DenseIndex
 from .engines import engine
 from .lexical import LexicalIndex
-from .manifest import Manifest, rebuild_hint
+from .manifest import Manifest, Signature, manifest_signature, rebuild_hint
 from .swap import recover_swap
 
 DOCUMENTS_FILE = "documents.jsonl"  # one document per line, without its records
 RECORDS_FILE = "records.jsonl"  # one record per line, in document order
 RECORD_IDS_FILE = "records.ids.json"  # each record's id and byte offset in records.jsonl
+OPEN_ATTEMPTS = 3
+# How reading damaged index files fails: numpy (EOFError, ValueError), faiss (RuntimeError), zip
+# archives, JSON, missing keys or fields; anything else is a bug, not damage.
+LOAD_ERRORS = (KoritsuError, OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, RuntimeError,
+               zipfile.BadZipFile)
 CACHED_RECORDS = 4096  # parsed records kept per open index
 VECTORS_FILE = "vectors.npy"  # every passage's vector, kept so that updates reuse them
 
@@ -71,6 +77,15 @@ def load_documents(directory: Path) -> list[Document]:
     return docs
 
 
+def _read_record(rows: RowFile, start: int, end: int) -> Record:
+    try:
+        row = rows.read(start, end)
+        row.pop("doc_id", None)
+        return Record.from_dict(row)
+    except (ValueError, TypeError, AttributeError) as exc:  # rows are parsed on demand: damage shows up here
+        raise IndexLoadError(f"{rows.path} at byte {start} is damaged ({exc}). {rebuild_hint(rows.path.parent)}") from exc
+
+
 class _RecordFile:
     """Records read one at a time by id from records.jsonl."""
 
@@ -82,26 +97,18 @@ class _RecordFile:
         self._spans = {rid: (offsets[i], offsets[i + 1]) for i, rid in enumerate(ids)}
         self._file = RowFile(directory / RECORDS_FILE)
         # An answer reads each of its records several times (title, evidence, each citation).
-        self._parse = functools.lru_cache(maxsize=CACHED_RECORDS)(self._read)
+        # Over a function of the file, not a method: see PassageStore.
+        self._parse = functools.lru_cache(maxsize=CACHED_RECORDS)(functools.partial(_read_record, self._file))
 
     def probe(self) -> None:
         """Parse the first and the last record (IndexLoadError when they are damaged)."""
         spans = list(self._spans.values())
         for span in {spans[0], spans[-1]} if spans else ():
-            self._read(*span)
+            _read_record(self._file, *span)
 
     def get(self, record_id: str) -> Record | None:
         span = self._spans.get(record_id)
         return None if span is None else self._parse(*span)
-
-    def _read(self, start: int, end: int) -> Record:
-        try:
-            row = self._file.read(start, end)
-            row.pop("doc_id", None)
-            return Record.from_dict(row)
-        except (ValueError, TypeError, AttributeError) as exc:  # rows are parsed on demand: damage shows up here
-            raise IndexLoadError(f"{self._file.path} at byte {start} is damaged ({exc}). "
-                                 f"{rebuild_hint(self._file.path.parent)}") from exc
 
     def __len__(self) -> int:
         return len(self._spans)
@@ -109,8 +116,11 @@ class _RecordFile:
     def by_document(self) -> dict[str, list[Record]]:
         """Every record, grouped by its document's id, in file order."""
         out: dict[str, list[Record]] = {}
-        for row in self._file.rows():
-            out.setdefault(row.pop("doc_id"), []).append(Record.from_dict(row))
+        try:
+            for row in self._file.rows():
+                out.setdefault(row.pop("doc_id"), []).append(Record.from_dict(row))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise IndexLoadError(f"{self._file.path} is damaged ({exc}). {rebuild_hint(self._file.path.parent)}") from exc
         return out
 
 
@@ -131,13 +141,25 @@ class IndexStore:
         self._measures: dict[str, Measure] | None = None
         self._by_number: dict[int, list[Measure]] = {}
         self._lock = threading.Lock()
+        self.signature: Signature | None = None  # the manifest's identity when the files were opened
 
     @classmethod
     def open(cls, path: str | Path, check_fusion: bool = True) -> IndexStore:
         """Open and check an index directory; IndexLoadError (with the rebuild command) when it is
-        missing, damaged or built under another contract."""
+        missing, damaged or built under another contract. A build swapped in while the files were
+        being opened would mix two builds: then they are opened again."""
         p = Path(path)
-        recover_swap(p)
+        for _ in range(OPEN_ATTEMPTS):
+            recover_swap(p)
+            before = manifest_signature(p)
+            store = cls._open(p, check_fusion)
+            if manifest_signature(p) == before:
+                store.signature = before
+                return store
+        raise IndexLoadError(f"{p} was replaced {OPEN_ATTEMPTS} times while it was being opened; try again")
+
+    @classmethod
+    def _open(cls, p: Path, check_fusion: bool) -> IndexStore:
         if not p.exists():
             raise IndexLoadError(f"no index at {p}. Build it with: koritsu-search index --index {p} SOURCES")
         manifest = Manifest.read(p)
@@ -159,7 +181,7 @@ class IndexStore:
             records.probe()
         except KoritsuError:
             raise
-        except Exception as exc:  # numpy, faiss, zipfile and json each fail their own way
+        except LOAD_ERRORS as exc:
             raise IndexLoadError(f"{p} is incomplete or damaged ({type(exc).__name__}: {exc}). "
                                  f"{rebuild_hint(p)}") from exc
         counts = (len(passages), len(dense), lexical.n_docs)
