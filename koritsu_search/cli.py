@@ -199,9 +199,11 @@ def index(
 
 
 def _read_queries(path: Path) -> list[tuple[str, str]]:
-    """(id, query) pairs from a batch file (UTF-8, or UTF-16 with a BOM); a missing, unreadable,
+    """(id, query) pairs from a batch file (UTF-8, or UTF-16/32 with a BOM); a missing, unreadable,
     binary or malformed file exits 2. Undecodable bytes and lone surrogates become U+FFFD, so one
     bad row never stops the batch."""
+    from .ingest.lines import wide_encoding
+
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -210,8 +212,9 @@ def _read_queries(path: Path) -> list[tuple[str, str]]:
         _fail(f"{path}: is a directory, not a file of queries", 2)
     except OSError as exc:
         _fail(f"{path}: cannot read ({exc.strerror or exc})", 2)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", "replace")
+    wide = wide_encoding(data)
+    if wide is not None:
+        text = data.decode(wide[0], "replace")
     else:
         text = _whole(data.decode("utf-8-sig", "surrogateescape"))
     if "\x00" in text or text.count("\ufffd") > max(8, len(text) // 10):

@@ -8,13 +8,12 @@ import os
 import shutil
 import struct
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
 
 from koritsu_search.errors import ModelError
 
@@ -106,7 +105,8 @@ def materialize_e5_small(target_dir: Path, source: Path | None = None) -> Path:
         return target_dir
     try:
         target_dir.parent.mkdir(parents=True, exist_ok=True)
-        with _lock(target_dir.parent / f".{target_dir.name}.lock"):
+        # Serialize conversions between processes sharing a cache.
+        with FileLock(target_dir.parent / f".{target_dir.name}.lock", thread_local=False):
             if is_materialized(target_dir, source_hash):  # another process finished first
                 return target_dir
             tmp = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}.tmp-", dir=target_dir.parent))
@@ -147,22 +147,6 @@ def _remember_stat(target_dir: Path, source: Path, source_hash: str) -> None:
         os.replace(tmp, target_dir / STAT_FILE)
     except OSError:
         pass
-
-
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """Serialize conversions between processes sharing a cache (no-op where flock is missing)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - non-POSIX
-        yield
-        return
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _swap_into_place(tmp: Path, target_dir: Path) -> None:

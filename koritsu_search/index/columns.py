@@ -144,6 +144,11 @@ class PassageStore(Sequence[Passage]):
             raise IndexError(i)
         return self._parse(i % self._n)
 
+    def probe(self) -> None:
+        """Parse the first and the last passage (IndexLoadError when they are damaged)."""
+        for i in {0, self._n - 1} if self._n else ():
+            self._parse(i)
+
     def __iter__(self) -> Iterator[Passage]:
         return (self[i] for i in range(self._n))
 

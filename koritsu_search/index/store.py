@@ -69,12 +69,20 @@ def write_index_files(
 
 
 def load_documents(directory: Path) -> list[Document]:
-    """Every document with its records (for updates and the measure view)."""
+    """Every document with its records (for updates)."""
     docs = [Document.from_dict(d) for d in read_jsonl(directory / DOCUMENTS_FILE)]
-    by_id = {d.doc_id: d for d in docs}
-    for row in read_jsonl(directory / RECORDS_FILE):
-        by_id[row.pop("doc_id")].records.append(Record.from_dict(row))
-    return docs
+    return with_records(docs, RowFile(directory / RECORDS_FILE))
+
+
+def with_records(documents: Iterable[Document], records: RowFile) -> list[Document]:
+    """Copies of the documents holding their records, read from a records file (rows tagged with doc_id)."""
+    grouped: dict[str, list[Record]] = {}
+    try:
+        for row in records.rows():
+            grouped.setdefault(row.pop("doc_id"), []).append(Record.from_dict(row))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise IndexLoadError(f"{records.path} is damaged ({exc}). {rebuild_hint(records.path.parent)}") from exc
+    return [dataclasses.replace(d, records=grouped.get(d.doc_id, [])) for d in documents]
 
 
 def _read_record(rows: RowFile, start: int, end: int) -> Record:
@@ -95,16 +103,16 @@ class _RecordFile:
         if len(offsets) != len(ids) + 1:
             raise ValueError(f"{RECORD_IDS_FILE} has {len(ids)} ids and {len(offsets)} offsets")
         self._spans = {rid: (offsets[i], offsets[i + 1]) for i, rid in enumerate(ids)}
-        self._file = RowFile(directory / RECORDS_FILE)
+        self.file = RowFile(directory / RECORDS_FILE)
         # An answer reads each of its records several times (title, evidence, each citation).
         # Over a function of the file, not a method: see PassageStore.
-        self._parse = functools.lru_cache(maxsize=CACHED_RECORDS)(functools.partial(_read_record, self._file))
+        self._parse = functools.lru_cache(maxsize=CACHED_RECORDS)(functools.partial(_read_record, self.file))
 
     def probe(self) -> None:
         """Parse the first and the last record (IndexLoadError when they are damaged)."""
         spans = list(self._spans.values())
         for span in {spans[0], spans[-1]} if spans else ():
-            _read_record(self._file, *span)
+            _read_record(self.file, *span)
 
     def get(self, record_id: str) -> Record | None:
         span = self._spans.get(record_id)
@@ -112,16 +120,6 @@ class _RecordFile:
 
     def __len__(self) -> int:
         return len(self._spans)
-
-    def by_document(self) -> dict[str, list[Record]]:
-        """Every record, grouped by its document's id, in file order."""
-        out: dict[str, list[Record]] = {}
-        try:
-            for row in self._file.rows():
-                out.setdefault(row.pop("doc_id"), []).append(Record.from_dict(row))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise IndexLoadError(f"{self._file.path} is damaged ({exc}). {rebuild_hint(self._file.path.parent)}") from exc
-        return out
 
 
 class IndexStore:
@@ -175,9 +173,8 @@ class IndexStore:
                 raise ValueError(f"{VECTORS_FILE} holds {vectors.shape}, the manifest says "
                                  f"{(manifest.passage_count, manifest.dim)}")
             del vectors
-            # Rows are parsed when asked for; the first and last show a file of another schema now.
-            for i in {0, len(passages) - 1} if len(passages) else ():
-                _ = passages[i]
+            # Rows are parsed when asked for; the first and the last show a file of another schema now.
+            passages.probe()
             records.probe()
         except KoritsuError:
             raise
@@ -210,9 +207,7 @@ class IndexStore:
         with self._lock:
             if self._measures is None:
                 # From the files opened with this index, never by path: a rebuild may have replaced them.
-                records = self._records.by_document()
-                docs = [dataclasses.replace(d, records=records.get(d.doc_id, [])) for d in self._documents.values()]
-                self._measures = collect_measures(docs)
+                self._measures = collect_measures(with_records(self._documents.values(), self._records.file))
                 for m in self._measures.values():
                     self._by_number.setdefault(m.no, []).append(m)
             return self._measures

@@ -14,8 +14,9 @@ from ..errors import IngestError
 from ..models import Document, Record, Skipped
 from . import pdf as pdfroute
 from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
-from .lines import Meter, decode_text, has_wide_bom, metered, paginate
+from .lines import decode_text, paginate, wide_encoding
 from .locate import RECORD_COST, locate_lines
+from .progress import Meter, metered
 from .textnorm import sanitize_id
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md")
@@ -217,7 +218,7 @@ def _parse(kind: DocKind, source: str, run: Callable[[DocKind], Parsed]) -> Pars
 
 
 def _texty(data: bytes) -> bool:
-    if has_wide_bom(data):
+    if wide_encoding(data) is not None:
         return True
     chunk = data[:4096]
     return b"\x00" not in chunk and chunk.decode("utf-8", "replace").count("\ufffd") <= 2

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..errors import IngestError
+from .progress import TICK_EVERY, tick
 from .textnorm import ends_sentence, join_wrapped, normalize_pdf_text, page_number_value
 
 
@@ -43,9 +41,9 @@ _WIDE_BOMS = ((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_
 def decode_text(data: bytes, source: str) -> str:
     """Decode a text file: UTF-16 or UTF-32 by its byte order mark, else UTF-8 (with or without
     BOM), then cp932/Shift_JIS; else IngestError."""
-    for le, be, enc in _WIDE_BOMS:
-        if data.startswith((le, be)):
-            return _decode_wide(data, source, enc, f"{enc.upper()} {'LE' if data.startswith(le) else 'BE'}")
+    wide = wide_encoding(data)
+    if wide is not None:
+        return _decode_wide(data, source, *wide)
     if b"\x00" in data[:4096]:
         raise IngestError(source, "binary file, not text (contains NUL bytes) and not a PDF")
     try:
@@ -77,9 +75,13 @@ def _decode_wide(data: bytes, source: str, enc: str, name: str) -> str:
     return text
 
 
-def has_wide_bom(data: bytes) -> bool:
-    """True when data starts with a UTF-16 or UTF-32 byte order mark (text, though it holds NUL bytes)."""
-    return data.startswith(tuple(bom for le, be, _ in _WIDE_BOMS for bom in (le, be)))
+def wide_encoding(data: bytes) -> tuple[str, str] | None:
+    """The codec and name ("utf-16", "UTF-16 LE") of text that starts with a UTF-16 or UTF-32 byte
+    order mark (text, though it holds NUL bytes); None without one."""
+    for le, be, enc in _WIDE_BOMS:
+        if data.startswith((le, be)):
+            return enc, f"{enc.upper()} {'LE' if data.startswith(le) else 'BE'}"
+    return None
 
 
 _SUSPICIOUS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x80-\x9f\ue000-\uf8ff]")
@@ -195,66 +197,3 @@ def paragraph_text(lines: list[SrcLine]) -> str:
     """One paragraph's text: wrapped lines joined, justifier spaces between Japanese dropped."""
     tick(len(lines))
     return normalize_pdf_text(join_wrapped([ln.text for ln in lines], [ln.full for ln in lines]))
-
-
-Progress = Callable[[int, int], None]
-TICK_EVERY = 1024  # lines (or records) between ticks of a long pass
-
-
-class Meter:
-    """Progress through one file, reported as (done, total) about STEPS times at most.
-
-    The parse runs in stages (reading, the kind's parser, locating records): `stage` gives the
-    next one its share of `total` and the number of units (lines) it will `advance` through.
-    """
-
-    STEPS = 200
-
-    def __init__(self, report: Progress, total: int) -> None:
-        self.report = report
-        self.total = max(total, 1)
-        self.step = -(-self.total // self.STEPS)
-        self.done = 0
-        self._start = self._span = 0.0
-        self._units = 1
-        self._count = 0
-
-    def stage(self, start: float, end: float, units: int) -> None:
-        """Start a stage covering the fractions start..end of total, counted in units."""
-        self._reach(start)
-        self._start, self._span, self._units, self._count = start, end - start, max(units, 1), 0
-
-    def advance(self, n: int) -> None:
-        self._count += n
-        self._reach(self._start + self._span * min(1.0, self._count / self._units))
-
-    def finish(self) -> None:
-        if self.done < self.total:
-            self.done = self.total
-            self.report(self.total, self.total)
-
-    def _reach(self, fraction: float) -> None:
-        done = min(self.total, int(fraction * self.total))
-        if done >= self.done + self.step or (done == self.total > self.done):
-            self.done = done
-            self.report(done, self.total)
-
-
-_METER: ContextVar[Meter | None] = ContextVar("koritsu_ingest_meter", default=None)
-
-
-@contextmanager
-def metered(meter: Meter | None) -> Iterator[None]:
-    """Make meter the one `tick` advances while the block runs."""
-    token = _METER.set(meter)
-    try:
-        yield
-    finally:
-        _METER.reset(token)
-
-
-def tick(n: int) -> None:
-    """Advance the current file's meter (if any) by n units, e.g. lines read."""
-    meter = _METER.get()
-    if meter is not None:
-        meter.advance(n)

@@ -12,7 +12,7 @@ import unicodedata
 from bisect import bisect_right
 
 from ..models import Record
-from .lines import TICK_EVERY, tick
+from .progress import TICK_EVERY, tick
 
 NEEDLE_CHARS = 16
 # A needle not found ahead costs a scan of the rest of the source, and then of its start. Past

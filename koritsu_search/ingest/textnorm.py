@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 # Characters that are extraction debris (simplified forms) mapped to what was published.
 DEBRIS_CHARS = {"发": "発"}
@@ -89,18 +89,21 @@ def join_pair(left: str, right: str, glue: bool | None = None) -> str:
     """
     left = left.rstrip(" \t")
     right = right.lstrip(" \t")
-    if not left:
-        return right
-    if not right:
-        return left
-    a, b = left[-1], right[0]
-    if is_cjk(a) or is_cjk(b):
-        return left + right
-    if right.startswith(("http://", "https://")) or a == " ":
-        return left + " " + right
+    if not left or not right:
+        return left or right
+    return left + _separator(left[-1], right, glue, lambda: _ends_in_url(left)) + right
+
+
+def _separator(a: str, right: str, glue: bool | None, url_continues: Callable[[], bool]) -> str:
+    """What goes between a line ending in the character a and the next line, right (both stripped).
+    url_continues tells whether the text so far ends in a URL; it is asked only when needed."""
+    if is_cjk(a) or is_cjk(right[0]):
+        return ""
+    if right.startswith(("http://", "https://")):
+        return " "
     if glue is None:
-        glue = _ends_in_url(left) and bool(_URL_CHARS.match(b))
-    return left + right if glue else left + " " + right
+        glue = url_continues() and bool(_URL_CHARS.match(right[0]))
+    return "" if glue else " "
 
 
 def join_wrapped(lines: Iterable[str], glue: Sequence[bool | None] | None = None) -> str:
@@ -112,26 +115,21 @@ def join_wrapped(lines: Iterable[str], glue: Sequence[bool | None] | None = None
     parts: list[str] = []
     token = _LastToken()
     seen = 0  # parts already added to token (it is brought up to date only when asked)
+
+    def url_continues() -> bool:
+        nonlocal seen
+        for part in parts[seen:]:
+            token.add(part)
+        seen = len(parts)
+        return token.ends_in_url()
+
     pending: bool | None = None
     for i, line in enumerate(lines):
         line = line.strip(" \t\r\n")
         if not line:
             continue
-        if parts:
-            # join_pair(out, line, pending): out never ends in " " or "\t" (every part is stripped).
-            a, b = parts[-1][-1], line[0]
-            if is_cjk(a) or is_cjk(b):
-                sep = ""
-            elif line.startswith(("http://", "https://")):
-                sep = " "
-            else:
-                glued = pending
-                if glued is None:
-                    for part in parts[seen:]:
-                        token.add(part)
-                    seen = len(parts)
-                    glued = token.ends_in_url() and bool(_URL_CHARS.match(b))
-                sep = "" if glued else " "
+        if parts:  # every part is stripped: the text so far never ends in " " or "\t"
+            sep = _separator(parts[-1][-1], line, pending, url_continues)
             if sep:
                 parts.append(sep)
         parts.append(line)
