@@ -143,7 +143,7 @@ def worker_build(args: argparse.Namespace) -> None:
         out.mkdir()
         t = time.perf_counter()
         # passages: a lazy Sequence (write_index_files only iterates it; its annotation says list)
-        write_index_files(out, manifest, documents, passages, procedural, vectors, dense, lexical)  # type: ignore[arg-type]
+        write_index_files(out, manifest, documents, passages, procedural, vectors, dense.save, lexical)  # type: ignore[arg-type]
         phase(f"write index files ({kind})", t)
         res["indexes"][kind] = {"describe": dense.describe(), "size_bytes": dir_size(out),
                                 "dense_build_s": sec[f"dense build ({kind})"],

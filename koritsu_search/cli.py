@@ -171,18 +171,39 @@ def index(
     max_file_mb: MaxFileMbOpt = DEFAULT_MAX_FILE_MB,
     wait: Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0,
                                         help="Wait this long for another build of the same index to finish.")] = 0.0,
+    engine: Annotated[Optional[str], typer.Option(
+        "--engine", metavar="faiss|milvus",
+        help="Where the dense and sparse indexes live: faiss (in the index folder, the default) or milvus.")] = None,
+    uri: Annotated[Optional[str], typer.Option(
+        "--uri", metavar="URI", help="Milvus: a Milvus Lite file (./milvus.db) or a server (http://host:19530).")] = None,
+    token: Annotated[Optional[str], typer.Option(
+        "--token", metavar="TOKEN", help="Milvus: user:password or API key (else $KORITSU_MILVUS_TOKEN); never stored.")] = None,
+    collection: Annotated[Optional[str], typer.Option(
+        "--collection", metavar="NAME", help="Milvus: the collections' base name (default: the index folder's name).")] = None,
+    embed_only: Annotated[Optional[Path], typer.Option(
+        "--embed-only", metavar="DIR",
+        help="Only embed: write vector files into DIR (no index) for a later build with --vectors DIR.")] = None,
+    shard: Annotated[str, typer.Option(
+        "--shard", metavar="K/N", help="With --embed-only: embed only the passages of shard K of N.")] = "0/1",
+    vectors: Annotated[Optional[list[Path]], typer.Option(
+        "--vectors", metavar="DIR", help="Use the vectors of --embed-only output in DIR instead of embedding (repeatable).")] = None,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Build or update an index; unchanged text is never embedded twice."""
+    from .index.engine_spec import EngineSpec
     from .pipeline import build_default_index
 
     _check_kind(kind)
     _require_paths(paths or [DEFAULT_CORPUS])
+    if embed_only is not None:
+        _embed_only(paths or [DEFAULT_CORPUS], embed_only, model, shard, kind, password, no_ocr, max_file_mb, fmt)
+        return
+    spec = EngineSpec(engine, uri, token, collection)
     try:
         report = build_default_index(
             paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
             rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr, wait=wait,
-            max_file_bytes=max_file_bytes(max_file_mb),
+            max_file_bytes=max_file_bytes(max_file_mb), engine=spec, vectors_from=vectors or (),
         )
     except KoritsuError as exc:
         _fail_with(exc)
@@ -196,6 +217,24 @@ def index(
         typer.echo(f"{index_dir}: {report.summary()}")
     if report.documents == 0:
         _fail("no document could be indexed")
+
+
+def _embed_only(paths: list[Path], out: Path, model: str | None, shard: str, kind: str | None,
+                password: str | None, no_ocr: bool, max_file_mb: float, fmt: Format) -> None:
+    from .index.vector_files import embed_only, parse_shard
+    from .pipeline import embedder_for
+
+    try:
+        report = embed_only(paths, out, embedder_for(model), parse_shard(shard), kind=kind, password=password,
+                            ocr=not no_ocr, max_file_bytes=max_file_bytes(max_file_mb), progress=True)
+    except KoritsuError as exc:
+        _fail_with(exc)
+    if fmt == Format.json:
+        _dump({**report.__dict__, "skipped": [s.to_dict() for s in report.skipped]})
+    else:
+        for s in report.skipped:
+            typer.echo(f"skipped {s.source}: {s.reason}", err=True)
+        typer.echo(report.summary())
 
 
 def _read_queries(path: Path) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .embed.base import Embedder
 from .index.build import BuildReport, build_index
+from .index.engine_spec import EngineSpec
 from .ingest import MAX_FILE_BYTES
 
 
@@ -33,6 +34,8 @@ def build_default_index(
     ocr: bool = True,
     wait: float = 0.0,
     max_file_bytes: int | None = MAX_FILE_BYTES,
+    engine: EngineSpec | None = None,
+    vectors_from: Iterable[str | Path] = (),
 ) -> BuildReport:
     """Build or update an index with the chosen (or default, offline) embedding model."""
     from .embed import model_id_for
@@ -50,4 +53,6 @@ def build_default_index(
         ocr=ocr,
         wait=wait,
         max_file_bytes=max_file_bytes,
+        engine=engine,
+        vectors_from=vectors_from,
     )

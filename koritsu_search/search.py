@@ -30,6 +30,7 @@ import numpy as np
 from .embed.base import Embedder, is_embedder
 from .errors import QueryError
 from .fusion import FusionConfig, LegScores, fuse
+from .index.retrieval import NO_LEG, LexicalLeg, Scope
 from .index.store import IndexStore
 from .intent import Intent, read_intent
 from .models import Filters, Hit
@@ -146,16 +147,14 @@ class Searcher:
         mode, k, q = check_mode(mode), check_k(k), clean_query(query)
         trace = trace if trace is not None else SearchTrace()
         store = self.store
-        n = len(store.passages)
-        if n == 0:
+        if len(store.passages) == 0:
             return []
         t = time.perf_counter()
-        selected = store.passages.select_mask(filters)
-        allowed = np.flatnonzero(selected) if selected is not None else None
-        mask = selected  # bool: BM25 scores times the mask keep float32
+        scope = Scope(filters, store.passages.select_mask(filters))
         trace.timings_ms["filter"] = (time.perf_counter() - t) * 1000
-        if allowed is not None and allowed.size == 0:
+        if scope.empty:
             return []
+        engine = store.retrieval
         n_cand = self.config.candidate_count(k)
 
         t = time.perf_counter()
@@ -163,32 +162,34 @@ class Searcher:
         trace.query_terms = terms
         trace.timings_ms["segment"] = (time.perf_counter() - t) * 1000
         if mode == "lexical":
-            return self._lexical_only(terms, mask, k, trace)
+            return self._lexical_only(terms, scope, k, trace)
 
         t = time.perf_counter()
         qv = self.embedder.embed_query(q)
         trace.timings_ms["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        dense_ids, _ = store.dense.search(qv, n_cand, allowed)
+        dense_ids = engine.dense_top(qv, n_cand, scope)
         trace.timings_ms["faiss"] = (time.perf_counter() - t) * 1000
 
         if mode == "dense":
             t = time.perf_counter()
             ids = np.sort(dense_ids)
-            fused = dense = store.dense.score(qv, ids)
-            bm = np.zeros(n, dtype=np.float32)
+            fused = dense = engine.dense_score(qv, ids)
+            bm = np.zeros(len(ids), dtype=np.float32)
         else:
             t = time.perf_counter()
-            bm, prf, trans = self._lexical_legs(q, terms, dense_ids, mask, trace)
-            trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
+            legs3 = self._lexical_legs(q, terms, dense_ids, scope, trace)
             t = time.perf_counter()
             trace.intent = read_intent(q)
-            ids = self._candidates(dense_ids, (bm, prf, trans), trace.intent, mask, n_cand)
-            dense = store.dense.score(qv, ids)
+            ids = self._candidates(dense_ids, legs3, trace.intent, scope.mask, n_cand)
+            trace.timings_ms["bm25"] += (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = engine.dense_score(qv, ids)
+            bm, prf, trans = (leg.at(ids) for leg in legs3)
             trace.coverage = store.lexical.coverage(terms)
             trace.lexical_weight = self.config.lexical_weight * trace.coverage
             legs = LegScores(
-                ids=ids, dense=dense, bm25=bm[ids], prf=prf[ids], translation=trans[ids],
+                ids=ids, dense=dense, bm25=bm, prf=prf, translation=trans,
                 priors=self._priors(ids, trace.intent, q), records=store.passages.column("record")[ids],
                 lexical_weight=trace.lexical_weight, translation_weight=trace.translation_weight,
             )
@@ -198,40 +199,43 @@ class Searcher:
             trace.dense_max, trace.dense_mean, trace.dense_std = float(dense.max()), float(dense.mean()), float(dense.std())
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [
-            Hit.from_passage(store.passages[int(ids[i])], float(fused[i]), float(dense[i]), float(bm[ids[i]]))
+            Hit.from_passage(store.passages[int(ids[i])], float(fused[i]), float(dense[i]), float(bm[i]))
             for i in order
         ]
         trace.timings_ms["fusion"] = (time.perf_counter() - t) * 1000
         return hits
 
-    def _lexical_only(self, terms: list[str], mask: np.ndarray | None, k: int, trace: SearchTrace) -> list[Hit]:
+    def _lexical_only(self, terms: list[str], scope: Scope, k: int, trace: SearchTrace) -> list[Hit]:
         t = time.perf_counter()
-        bm = self.store.lexical.scores(terms, mask)
-        order = np.argsort(-bm, kind="stable")[:k]
-        hits = [Hit.from_passage(self.store.passages[int(i)], float(bm[i]), None, float(bm[i]))
-                for i in order if bm[i] > 0]
+        leg = self.store.retrieval.lexical(terms, scope)
+        rows = leg.top(k)
+        bm = leg.at(rows)
+        hits = [Hit.from_passage(self.store.passages[int(r)], float(s), None, float(s))
+                for r, s in zip(rows.tolist(), bm.tolist(), strict=True)]
         trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
         return hits
 
     def _lexical_legs(
-        self, q: str, terms: list[str], dense_ids: np.ndarray, mask: np.ndarray | None, trace: SearchTrace
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self, q: str, terms: list[str], dense_ids: np.ndarray, scope: Scope, trace: SearchTrace
+    ) -> tuple[LexicalLeg, LexicalLeg, LexicalLeg]:
         """BM25 of the query, of feedback terms from the top dense passages, and of the glossary's
-        translation of the query's English words (each 0 where masked out)."""
-        lexical = self.store.lexical
-        bm = lexical.scores(terms, mask)
-        zeros = np.zeros(len(bm), dtype=np.float32)
-        prf = trans = zeros
+        translation of the query's English words (each 0 outside the scope)."""
+        t = time.perf_counter()
+        engine = self.store.retrieval
+        bm = engine.lexical(terms, scope)
+        prf: LexicalLeg = NO_LEG
+        trans: LexicalLeg = NO_LEG
         if dense_ids.size:
             trace.prf_terms = self._feedback_terms(dense_ids, terms)
             if trace.prf_terms:
-                prf = lexical.scores(trace.prf_terms, mask)
+                prf = engine.lexical(trace.prf_terms, scope)
         if re.search(r"[A-Za-z]", q):
             tr = translate(q)
             if tr.terms:
                 trace.translated_terms = get_segmenter().lexical_terms(" ".join(tr.terms))
                 trace.translation_weight = self.config.translation_weight * tr.coverage
-                trans = lexical.scores(trace.translated_terms, mask)
+                trans = engine.lexical(trace.translated_terms, scope)
+        trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
         return bm, prf, trans
 
     def _feedback_terms(self, top_ids: np.ndarray, query_terms: list[str]) -> list[str]:
@@ -251,16 +255,13 @@ class Searcher:
         return [w for _, w in scored[: cfg.prf_terms] if w not in query_terms]
 
     def _candidates(
-        self, dense_ids: np.ndarray, legs: tuple[np.ndarray, ...], intent: Intent, mask: np.ndarray | None,
+        self, dense_ids: np.ndarray, legs: tuple[LexicalLeg, ...], intent: Intent, mask: np.ndarray | None,
         n_cand: int,
     ) -> np.ndarray:
         """The dense top, each lexical leg's top, and passages of a ministry the query names."""
         cand = set(dense_ids.tolist())
         for leg in legs:
-            positive = np.flatnonzero(leg > 0)  # masked-out passages score 0 and never enter
-            if positive.size > n_cand:
-                positive = positive[np.argpartition(-leg[positive], n_cand)[:n_cand]]
-            cand.update(positive.tolist())
+            cand.update(leg.top(n_cand).tolist())  # rows outside the scope score 0 and never enter
         for m in intent.ministries:
             named = self.store.passages.rows("ministry", m)
             if mask is not None:

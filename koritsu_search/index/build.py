@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import time
@@ -21,15 +22,16 @@ from ..models import Document, Passage, Skipped
 from ..passages import make_passages
 from ..procedural import is_procedural
 from ..segment import get_segmenter
+from .backend import build_engine
 from .columns import PassageStore
 from .contract import TERM_KEYS, current_contract
-from .dense import default_kind
-from .engines import engine
+from .engine_spec import BuildInputs, EngineSpec
 from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
-from .manifest import Manifest, SourceEntry, now_iso
+from .manifest import MANIFEST_NAME, Manifest, SourceEntry, now_iso
 from .store import LOAD_ERRORS, VECTORS_FILE, load_documents, write_index_files
 from .swap import build_lock, write_atomically
+from .vector_files import load_vectors
 
 EmbedderFactory = Callable[[], Embedder]
 
@@ -51,6 +53,7 @@ class BuildReport:
     skipped: list[Skipped] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)
     previous_unusable: str | None = None  # the index in place was damaged or of another format: rebuilt
+    engine: dict[str, Any] = field(default_factory=dict)  # where the indexes went (Milvus: rows written)
     seconds: dict[str, float] = field(default_factory=dict)
     size_bytes: int = 0
 
@@ -71,6 +74,9 @@ class BuildReport:
             parts.append(f"{len(self.removed_files)} removed")
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
+        if self.engine.get("name") == "milvus":
+            parts.append(f"Milvus {self.engine['alias']} -> {self.engine['collection']} at {self.engine['uri']}: "
+                         f"{self.engine['rows_written']} rows written, {self.engine['rows_deleted']} deleted")
         total = self.seconds.get("total")
         if total is not None:
             parts.append(f"{total:.1f} s")
@@ -148,25 +154,31 @@ def build_index(
     ocr: bool = True,
     wait: float = 0.0,
     max_file_bytes: int | None = MAX_FILE_BYTES,
+    engine: EngineSpec | None = None,
+    vectors_from: Iterable[str | Path] = (),
 ) -> BuildReport:
     """Index the given files and folders into index_dir, re-embedding only what changed.
 
     One build per directory: another one holding it raises IndexBusyError after `wait` seconds.
-    A file over max_file_bytes is skipped and reported (None: no limit).
+    A file over max_file_bytes is skipped and reported (None: no limit). `engine` says where the
+    dense and sparse indexes live (default: as the index in place, else the embedded FAISS engine);
+    `vectors_from` names folders of `embed_only` output whose vectors are used instead of embedding.
 
     `embedder` may be a factory so that an unchanged corpus never loads the model; then pass
     `model_id` so stored vectors can be reused without loading it.
     """
     index_dir = Path(index_dir)
+    spec = dataclasses.replace(engine or EngineSpec(), rebuild=rebuild,
+                               dense_type=(engine.dense_type if engine else None) or faiss_type,
+                               dense_params=(engine.dense_params if engine else None) or faiss_params)
     with build_lock(index_dir, wait):
-        return _build(paths, index_dir, embedder, model_id, faiss_type, faiss_params, rebuild, progress,
-                      ParseOptions(kind, password, ocr, max_file_bytes))
+        return _build(paths, index_dir, embedder, model_id, spec, progress,
+                      ParseOptions(kind, password, ocr, max_file_bytes), [Path(v) for v in vectors_from])
 
 
 def _build(
     paths: Iterable[str | Path], index_dir: Path, embedder: Embedder | EmbedderFactory, model_id: str | None,
-    faiss_type: str | None, faiss_params: dict[str, Any] | None, rebuild: bool, progress: bool,
-    options: ParseOptions,
+    spec: EngineSpec, progress: bool, options: ParseOptions, vectors_from: list[Path],
 ) -> BuildReport:
     t0 = time.perf_counter()
     report = BuildReport(index_dir=str(index_dir))
@@ -181,8 +193,14 @@ def _build(
     if model_id is None and is_instance:
         model_id = embedder.model_id  # type: ignore[union-attr]
     contract = current_contract()
-    prev = _Previous() if rebuild else _load_previous(index_dir, model_id, contract)
+    prev = _Previous() if spec.rebuild else _load_previous(index_dir, model_id, contract)
     report.previous_unusable = prev.unusable
+    recorded = prev.manifest if not spec.rebuild else _recorded_manifest(index_dir)
+    spec.resolved_name(recorded)  # an unknown engine or misplaced option fails before any work
+    if vectors_from:
+        if model_id is None:
+            model_id = get_embedder().model_id
+        prev.vectors.update(load_vectors(vectors_from, model_id))
 
     sources, missing = list_sources(paths)
     report.skipped.extend(missing)
@@ -228,18 +246,17 @@ def _build(
     report.seconds["embed"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
-    kept_type = prev.manifest.dense_type if prev.manifest and not faiss_params else None
-    dtype = faiss_type or kept_type or default_kind(len(passages))
-    dense = engine(dtype).build(vectors, faiss_params)
     lexical = LexicalIndex.build(terms)
+    built = build_engine(BuildInputs(index_dir, passages, vectors, terms, lexical, str(model_id), prev.manifest,
+                                     progress, recorded), spec)
     report.seconds["index"] = time.perf_counter() - t3
 
     created = prev.manifest.created_at if prev.manifest is not None else now_iso()
     manifest = Manifest(
         model_id=str(model_id),
         dim=int(dim),
-        dense_type=dtype,
-        dense_params=dense.params,
+        dense_type=built.dense_type,
+        dense_params=built.dense_params,
         contract=contract,
         passage_count=len(passages),
         record_count=sum(len(d.records) for d in documents),
@@ -250,6 +267,7 @@ def _build(
         skipped=[s.to_dict() for s in report.skipped],
         created_at=created,
         links=links,
+        engine=built.info,
     )
     report.documents = len(documents)
     report.records = manifest.record_count
@@ -257,10 +275,26 @@ def _build(
     report.seconds["total"] = time.perf_counter() - t0
     manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
 
-    write_atomically(index_dir, lambda tmp: write_index_files(
-        tmp, manifest, documents, passages, procedural, vectors, dense, lexical))
+    def write(tmp: Path) -> None:
+        write_index_files(tmp, manifest, documents, passages, procedural, vectors, built.save, lexical)
+        built.commit()  # an external engine's switch (Milvus: the alias), just before the directory's
+
+    try:
+        write_atomically(index_dir, write)
+    finally:
+        built.close()
+    report.engine = {k: v for k, v in built.info.items() if k in ("name", "uri", "collection", "alias",
+                                                                  "rows_written", "rows_deleted")}
     report.size_bytes = _dir_size(index_dir)
     return report
+
+
+def _recorded_manifest(index_dir: Path) -> Manifest | None:
+    """The manifest in place, if it can be read, for what a rebuild keeps (its engine and URI)."""
+    try:
+        return Manifest.read(index_dir) if (index_dir / MANIFEST_NAME).exists() else None
+    except KoritsuError:
+        return None
 
 
 def _parse(src: SourceFile, options: ParseOptions, progress: bool) -> Document:

@@ -55,6 +55,15 @@ class LexicalIndex:
             ptr, ids = data["ptr"], data["ids"]
         return cls(retriever, n_docs, ptr, ids)
 
+    @property
+    def term_ptr(self) -> np.ndarray:
+        """Where each passage's term ids start in the flat list (CSR offsets, one more than passages)."""
+        return self._term_ptr
+
+    def term_ids_at(self, positions: np.ndarray) -> np.ndarray:
+        """The term ids at positions of the flat list."""
+        return self._term_ids[positions]
+
     def term_ids(self, row: int) -> np.ndarray:
         """The vocabulary ids of a passage's terms, in order."""
         return self._term_ids[self._term_ptr[row]:self._term_ptr[row + 1]]

@@ -73,6 +73,9 @@ class Manifest:
     package_version: str = __version__
     # Documents whose measures are linked by 施策No. (same declared plan, agreeing names).
     links: list[dict[str, Any]] = field(default_factory=list)
+    # Where the dense and sparse indexes live: {"name": "faiss"} (files here) or Milvus's URI,
+    # alias, collection and weighting (index/milvus/build.py). A token is never recorded.
+    engine: dict[str, Any] = field(default_factory=lambda: {"name": "faiss"})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,7 @@ import functools
 import json
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,13 @@ import numpy as np
 from ..errors import IndexLoadError, KoritsuError, QueryError
 from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
+from .backend import open_retrieval
 from .columns import PassageStore, RowFile, write_rows, write_store
 from .contract import current_contract
 from .dense import DenseIndex
-from .engines import engine
 from .lexical import LexicalIndex
 from .manifest import Manifest, Signature, manifest_signature, rebuild_hint
+from .retrieval import Retrieval
 from .swap import recover_swap
 
 DOCUMENTS_FILE = "documents.jsonl"  # one document per line, without its records
@@ -52,7 +53,7 @@ def read_jsonl(path: Path) -> Iterator[Any]:
 
 def write_index_files(
     directory: Path, manifest: Manifest, documents: list[Document], passages: list[Passage],
-    procedural: np.ndarray, vectors: np.ndarray, dense: DenseIndex, lexical: LexicalIndex,
+    procedural: np.ndarray, vectors: np.ndarray, save_engine: Callable[[Path], None], lexical: LexicalIndex,
 ) -> None:
     """Write every file of an index into directory; the manifest last, so that a directory
     without one is never taken for an index."""
@@ -63,7 +64,7 @@ def write_index_files(
     (directory / RECORD_IDS_FILE).write_text(json.dumps({"ids": ids, "offsets": offsets}), encoding="utf-8")
     write_store(directory, passages, procedural)
     np.save(directory / VECTORS_FILE, vectors)
-    dense.save(directory)
+    save_engine(directory)
     lexical.save(directory)
     manifest.write(directory)
 
@@ -125,12 +126,14 @@ class _RecordFile:
 class IndexStore:
     """What an opened index holds: manifest, passages, dense and lexical indexes, documents."""
 
-    def __init__(self, path: Path, manifest: Manifest, passages: PassageStore, dense: DenseIndex,
-                 lexical: LexicalIndex, records: _RecordFile, documents: list[Document]) -> None:
+    def __init__(self, path: Path, manifest: Manifest, passages: PassageStore, retrieval: Retrieval,
+                 lexical: LexicalIndex, records: _RecordFile, documents: list[Document],
+                 dense: DenseIndex | None = None) -> None:
         self.path = path
         self.manifest = manifest
         self.passages = passages
-        self.dense = dense
+        self.retrieval = retrieval  # the engine's search side (embedded FAISS + bm25s, or Milvus)
+        self.dense = dense  # the embedded engine's dense index (None for an external engine)
         self.lexical = lexical
         self._records = records
         self._documents = {d.doc_id: d for d in documents}
@@ -162,10 +165,12 @@ class IndexStore:
             raise IndexLoadError(f"no index at {p}. Build it with: koritsu-search index --index {p} SOURCES")
         manifest = Manifest.read(p)
         manifest.check(p, current_contract(), ignore=() if check_fusion else ("fusion",))
+        retrieval: Retrieval | None = None
         try:
             passages = PassageStore(p)
-            dense = engine(manifest.dense_type).load(p, manifest.dense_params)
-            lexical = LexicalIndex.load(p, len(passages))
+            # The bm25s score matrix stays on disk for an external engine: only its terms are read.
+            lexical = LexicalIndex.load(p, len(passages), mmap=manifest.engine.get("name", "faiss") != "faiss")
+            retrieval, dense = open_retrieval(p, manifest, lexical, passages)
             records = _RecordFile(p)
             documents = [Document.from_dict(d) for d in read_jsonl(p / DOCUMENTS_FILE)]
             vectors = np.load(p / VECTORS_FILE, mmap_mode="r")  # reads the header only
@@ -176,19 +181,22 @@ class IndexStore:
             # Rows are parsed when asked for; the first and the last show a file of another schema now.
             passages.probe()
             records.probe()
-        except KoritsuError:
-            raise
-        except LOAD_ERRORS as exc:
+        except BaseException as exc:
+            if retrieval is not None:
+                retrieval.close()
+            if isinstance(exc, KoritsuError) or not isinstance(exc, LOAD_ERRORS):
+                raise
             raise IndexLoadError(f"{p} is incomplete or damaged ({type(exc).__name__}: {exc}). "
                                  f"{rebuild_hint(p)}") from exc
-        counts = (len(passages), len(dense), lexical.n_docs)
+        counts = (len(passages), len(retrieval), lexical.n_docs)
         if any(c != manifest.passage_count for c in counts) or len(records) != manifest.record_count:
+            retrieval.close()
             raise IndexLoadError(
                 f"{p} is inconsistent: the manifest says {manifest.passage_count} passages and "
                 f"{manifest.record_count} records; found {counts[0]} passages, {counts[1]} vectors and "
                 f"{len(records)} records. {rebuild_hint(p)}"
             )
-        return cls(p, manifest, passages, dense, lexical, records, documents)
+        return cls(p, manifest, passages, retrieval, lexical, records, documents, dense)
 
     def check_model(self, model_id: str) -> None:
         self.manifest.check_model(self.path, model_id)

@@ -1,0 +1,135 @@
+"""Building a Milvus-backed index: sync the standby collection, then switch the alias at commit."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..engine_spec import BuildInputs, BuiltEngine, EngineSpec
+from ..sparse import TERM_IDS_FILE, TermIds, average_length, describe, document_weights, kept_avgdl
+from .collection import (
+    BATCH,
+    Names,
+    batches,
+    dense_index,
+    ensure_collection,
+    existing_rows,
+    make_row,
+    owner_of,
+    passage_keys,
+    progress_bar,
+    row_hash,
+)
+from .connect import CALL_TIMEOUT, EngineError, connect, resolve_uri, translated
+
+KEYS_FILE = "milvus_keys.npy"  # each passage row's primary key in the collection
+
+
+def _previous(inputs: BuildInputs, names: Names, uri: str) -> dict[str, Any]:
+    """The previous build's engine record when it used this same collection pair."""
+    prev = inputs.previous.engine if inputs.previous is not None else {}
+    if prev.get("name") == "milvus" and prev.get("uri") == uri and prev.get("alias") == names.alias:
+        return prev
+    return {}
+
+
+def _term_ids(directory: Path, prev: dict[str, Any]) -> TermIds:
+    if prev:
+        try:
+            ids = TermIds.load(directory)
+            if ids.uid == prev.get("sparse", {}).get("term_ids_uid"):
+                return ids
+        except (OSError, ValueError, KeyError):
+            pass  # a new map: every row is rewritten
+    return TermIds()
+
+
+def build_milvus(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
+    """Bring the standby collection to this build's passages; the alias moves at commit."""
+    recorded = inputs.recorded.engine if inputs.recorded is not None else {}
+    uri = resolve_uri(spec.uri or recorded.get("uri") or "")
+    base = spec.collection or recorded.get("collection_base") or inputs.index_dir.name
+    names = Names.for_index(base)
+    prev = {} if spec.rebuild else _previous(inputs, names, uri)
+    client = connect(uri, spec.token)
+    try:
+        return _sync(client, uri, names, base, prev, inputs, spec)
+    except BaseException:
+        client.close()
+        raise
+
+
+def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], inputs: BuildInputs,
+          spec: EngineSpec) -> BuiltEngine:
+    index_uid = prev.get("index_uid") or uuid.uuid4().hex
+    with translated(uri, "reading the alias"):
+        aliased = client.describe_alias(names.alias, timeout=CALL_TIMEOUT)["collection_name"] \
+            if names.alias in client.list_aliases(timeout=CALL_TIMEOUT).get("aliases", []) else None
+    if aliased is not None:
+        theirs = owner_of(client, uri, aliased).get("index_uid")
+        if theirs != index_uid and not spec.rebuild:
+            raise EngineError(
+                f"the Milvus alias {names.alias} at {uri} serves another index (uid {theirs}). "
+                f"Choose another name with --collection NAME, or pass --rebuild to replace it"
+            )
+    # The directory in place names the collection it was built with: after a build killed
+    # between its alias switch and its directory rename, that one is still the serving copy.
+    active = prev.get("collection") or aliased
+    standby = names.other(active)
+
+    n, dim = len(inputs.passages), int(inputs.vectors.shape[1])
+    dense_type, dense_params, search_params = dense_index(n, spec.dense_type, spec.dense_params)
+    owner = {"index_uid": index_uid, "schema": names.base, "dim": dim, "dense_type": dense_type,
+             "dense_params": dense_params}
+    with translated(uri, f"dropping collection {standby}"):
+        if spec.rebuild and client.has_collection(standby, timeout=CALL_TIMEOUT):
+            client.drop_collection(standby, timeout=CALL_TIMEOUT)
+    ensure_collection(client, uri, standby, dim, owner)
+
+    term_ids = _term_ids(inputs.index_dir, prev)
+    for terms in inputs.terms:
+        term_ids.extend(terms)
+    avgdl = kept_avgdl(prev.get("sparse", {}).get("avgdl") if prev and not spec.rebuild else None,
+                       average_length(inputs.lexical))
+    keys = passage_keys(inputs.passages)
+    sparse_id = f"{term_ids.uid}:{avgdl!r}"
+    hashes = [row_hash(p, inputs.model_id, sparse_id) for p in inputs.passages]
+    have = existing_rows(client, uri, standby)
+    todo = [i for i in range(n) if have.get(int(keys[i])) != hashes[i]]
+    gone = sorted(set(have) - set(keys.tolist()))
+    with progress_bar(len(todo), f"milvus {standby}", inputs.progress) as bar, \
+            translated(uri, f"writing collection {standby}"):
+        for chunk in batches(todo, BATCH):
+            rows = [make_row(inputs.passages[i], int(keys[i]), hashes[i], inputs.vectors[i],
+                             document_weights(inputs.terms[i], avgdl, term_ids)) for i in chunk]
+            client.upsert(standby, rows, timeout=CALL_TIMEOUT)
+            bar.update(len(chunk))
+        for chunk in batches(gone, BATCH):
+            client.delete(standby, ids=chunk, timeout=CALL_TIMEOUT)
+        client.flush(standby, timeout=CALL_TIMEOUT)
+        count = client.query(standby, filter="", output_fields=["count(*)"], timeout=CALL_TIMEOUT)[0]["count(*)"]
+    if int(count) != n:
+        raise EngineError(f"collection {standby} at {uri} holds {count} rows after the build, expected {n}; "
+                          "run the build again")
+
+    info = {"name": "milvus", "uri": uri, "alias": names.alias, "collection_base": base,
+            "collection": standby, "index_uid": index_uid, "schema": names.base,
+            "search_params": search_params, "sparse": describe(avgdl, term_ids),
+            "rows_written": len(todo), "rows_deleted": len(gone)}
+
+    def save(directory: Path) -> None:
+        term_ids.save(directory)
+        np.save(directory / KEYS_FILE, keys)
+
+    def commit() -> None:
+        with translated(uri, f"switching alias {names.alias} to {standby}"):
+            if aliased is None:
+                client.create_alias(standby, names.alias, timeout=CALL_TIMEOUT)
+            else:
+                client.alter_alias(standby, names.alias, timeout=CALL_TIMEOUT)
+
+    return BuiltEngine(dense_type, dense_params, info, save, commit, client.close,
+                       files=(TERM_IDS_FILE, KEYS_FILE))

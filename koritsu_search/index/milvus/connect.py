@@ -1,0 +1,126 @@
+"""Reaching Milvus: one client per URI, and every failure turned into one line naming the URI.
+
+A URI ending in `.db` is a Milvus Lite database (a local folder, one process at a time); an
+`http(s)://host:port` URI is Milvus Standalone or Distributed. pymilvus is imported here only,
+so that the embedded engine never needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ...errors import KoritsuError
+
+CONNECT_TIMEOUT = 5.0  # seconds to reach a server before giving up
+CALL_TIMEOUT = 30.0  # seconds for one search, query or write call
+TOKEN_ENV = "KORITSU_MILVUS_TOKEN"
+_REMOTE = re.compile(r"^(https?|tcp|grpcs?|unix)://", re.IGNORECASE)
+T = TypeVar("T")
+
+
+class EngineError(KoritsuError):
+    """The Milvus engine could not be reached, timed out, or refused a call."""
+
+
+def missing_pymilvus() -> EngineError:
+    return EngineError("the Milvus engine needs pymilvus (and milvus-lite for a local .db URI): "
+                       "pip install 'koritsu-search[milvus]'")
+
+
+def resolve_uri(uri: str) -> str:
+    """A remote URI as given; a Milvus Lite path made absolute (an index is opened from any folder)."""
+    uri = uri.strip()
+    if not uri:
+        raise EngineError("--uri is empty: give a Milvus Lite file (./milvus.db) or a server (http://host:19530)")
+    if _REMOTE.match(uri):
+        return uri
+    if not uri.endswith(".db"):
+        raise EngineError(f"--uri {uri}: a Milvus Lite database path must end in .db "
+                          "(a server URI starts with http:// or https://)")
+    return str(Path(uri).expanduser().resolve())
+
+
+def is_lite(uri: str) -> bool:
+    return not _REMOTE.match(uri)
+
+
+def _quiet() -> None:
+    # pymilvus and milvus-lite log every failed call with a traceback; the library never prints,
+    # and the errors are raised to the caller with one line instead.
+    for name in ("pymilvus", "milvus_lite", "grpc"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def _lite_lock_held(path: str) -> bool:
+    import fcntl
+
+    lock = Path(path) / "LOCK"
+    if not lock.exists():
+        return False
+    with open(lock, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return False
+
+
+def describe_failure(uri: str, exc: BaseException) -> str:
+    """One line: what failed, where, and what to try."""
+    if is_lite(uri) and _lite_lock_held(uri):
+        return (f"the Milvus Lite database {uri} is open in another process (Milvus Lite allows one process "
+                "at a time): stop it (e.g. `koritsu-search serve`) or use Milvus Standalone for builds beside a server")
+    text = " ".join(str(getattr(exc, "message", "") or exc).split())
+    text = re.sub(r"^<\w+: \(code=\d+, message=(.*)\)>$", r"\1", text)
+    if len(text) > 240:
+        text = text[:240] + "…"
+    what = "open the Milvus Lite database" if is_lite(uri) else "reach Milvus"
+    return (f"cannot {what} at {uri}: {type(exc).__name__}: {text}. "
+            "Check that the server is running and that --uri and the token (--token or "
+            f"{TOKEN_ENV}) are right")
+
+
+def _is_milvus_error(exc: BaseException) -> bool:
+    mod = type(exc).__module__ or ""
+    return mod.startswith(("pymilvus", "grpc", "milvus_lite")) or isinstance(exc, (ConnectionError, TimeoutError))
+
+
+@contextmanager
+def translated(uri: str, doing: str = "") -> Iterator[None]:
+    """Raise EngineError (one line naming the URI) for whatever pymilvus or gRPC raises inside."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as exc:
+        if not _is_milvus_error(exc):
+            raise
+        prefix = f"{doing}: " if doing else ""
+        raise EngineError(prefix + describe_failure(uri, exc)) from None
+
+
+def call(uri: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with translated(uri):
+        return fn(*args, **kwargs)
+
+
+def connect(uri: str, token: str | None = None) -> Any:
+    """A MilvusClient for uri (token from the argument or KORITSU_MILVUS_TOKEN); EngineError within
+    CONNECT_TIMEOUT seconds when it cannot be reached."""
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise missing_pymilvus() from None
+    _quiet()
+    token = token if token is not None else os.environ.get(TOKEN_ENV, "")
+    with translated(uri):
+        client = MilvusClient(uri=uri, token=token or "", timeout=CONNECT_TIMEOUT)
+        client.list_collections(timeout=CONNECT_TIMEOUT)  # a server that accepts but never answers fails here
+        return client
