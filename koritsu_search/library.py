@@ -37,6 +37,10 @@ class Index:
         return Index(IndexStore.open(self.path, check_fusion=self._config is None), self.searcher.embedder_source,
                      self._config)
 
+    def close(self) -> None:
+        """Let the engine go now instead of when the index is garbage collected."""
+        self.store.close()
+
     @property
     def path(self) -> Path:
         return self.store.path

@@ -28,6 +28,15 @@ def build_engine(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
     return _build_faiss(inputs, spec)
 
 
+def check_reachable(spec: EngineSpec, recorded: Manifest | None) -> None:
+    """Fail before any parsing or embedding when the engine cannot be reached (a server URI that is
+    wrong should cost seconds, not the hours of an embedding run)."""
+    if spec.resolved_name(recorded) == "milvus":
+        from .milvus.build import preflight
+
+        preflight(spec, recorded)
+
+
 def _build_faiss(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
     prev = inputs.previous
     kept = prev.dense_type if prev is not None and prev.engine.get("name", "faiss") == "faiss" \

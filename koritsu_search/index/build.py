@@ -22,7 +22,7 @@ from ..models import Document, Passage, Skipped
 from ..passages import make_passages
 from ..procedural import is_procedural
 from ..segment import get_segmenter
-from .backend import build_engine
+from .backend import build_engine, check_reachable
 from .columns import PassageStore
 from .contract import TERM_KEYS, current_contract
 from .engine_spec import BuildInputs, EngineSpec
@@ -196,7 +196,7 @@ def _build(
     prev = _Previous() if spec.rebuild else _load_previous(index_dir, model_id, contract)
     report.previous_unusable = prev.unusable
     recorded = prev.manifest if not spec.rebuild else _recorded_manifest(index_dir)
-    spec.resolved_name(recorded)  # an unknown engine or misplaced option fails before any work
+    check_reachable(spec, recorded)  # an unknown engine, a misplaced option or a bad URI fail before any work
     if vectors_from:
         if model_id is None:
             model_id = get_embedder().model_id
@@ -230,7 +230,9 @@ def _build(
 
     t2 = time.perf_counter()
     todo = [i for i, p in enumerate(passages) if p.content_hash not in prev.vectors]
-    dim = prev.manifest.dim if prev.manifest is not None and not todo else 0
+    dim = 0
+    if not todo:
+        dim = len(next(iter(prev.vectors.values()))) if prev.vectors else (prev.manifest.dim if prev.manifest else 0)
     if todo or model_id is None:
         emb = get_embedder()
         model_id, dim = emb.model_id, emb.dim

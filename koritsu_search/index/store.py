@@ -198,6 +198,10 @@ class IndexStore:
             )
         return cls(p, manifest, passages, retrieval, lexical, records, documents, dense)
 
+    def close(self) -> None:
+        """Let the engine go now (a Milvus connection; a Milvus Lite file for other processes)."""
+        self.retrieval.close()
+
     def check_model(self, model_id: str) -> None:
         self.manifest.check_model(self.path, model_id)
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine_spec import BuildInputs, BuiltEngine, EngineSpec
+from ..manifest import Manifest
 from ..sparse import TERM_IDS_FILE, TermIds, average_length, describe, document_weights, kept_avgdl
 from .collection import (
     BATCH,
@@ -23,7 +24,7 @@ from .collection import (
     progress_bar,
     row_hash,
 )
-from .connect import CALL_TIMEOUT, EngineError, connect, resolve_uri, translated
+from .connect import CALL_TIMEOUT, EngineError, connect, disconnect, resolve_uri, translated
 
 KEYS_FILE = "milvus_keys.npy"  # each passage row's primary key in the collection
 
@@ -47,10 +48,25 @@ def _term_ids(directory: Path, prev: dict[str, Any]) -> TermIds:
     return TermIds()
 
 
+def _uri(spec: EngineSpec, recorded: Manifest | None) -> str:
+    engine = recorded.engine if recorded is not None else {}
+    given = spec.uri or (engine.get("uri") if engine.get("name") == "milvus" else None)
+    if not given:
+        raise EngineError("--engine milvus needs --uri: a Milvus Lite file (./milvus.db) or a server "
+                          "(http://host:19530)")
+    return resolve_uri(given)
+
+
+def preflight(spec: EngineSpec, recorded: Manifest | None) -> None:
+    """Connect once and let go: EngineError (one line naming the URI) when Milvus cannot be reached."""
+    uri = _uri(spec, recorded)
+    disconnect(uri, connect(uri, spec.token))
+
+
 def build_milvus(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
     """Bring the standby collection to this build's passages; the alias moves at commit."""
     recorded = inputs.recorded.engine if inputs.recorded is not None else {}
-    uri = resolve_uri(spec.uri or recorded.get("uri") or "")
+    uri = _uri(spec, inputs.recorded)
     base = spec.collection or recorded.get("collection_base") or inputs.index_dir.name
     names = Names.for_index(base)
     prev = {} if spec.rebuild else _previous(inputs, names, uri)
@@ -58,7 +74,7 @@ def build_milvus(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
     try:
         return _sync(client, uri, names, base, prev, inputs, spec)
     except BaseException:
-        client.close()
+        disconnect(uri, client)
         raise
 
 
@@ -131,5 +147,5 @@ def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], 
             else:
                 client.alter_alias(standby, names.alias, timeout=CALL_TIMEOUT)
 
-    return BuiltEngine(dense_type, dense_params, info, save, commit, client.close,
+    return BuiltEngine(dense_type, dense_params, info, save, commit, lambda: disconnect(uri, client),
                        files=(TERM_IDS_FILE, KEYS_FILE))

@@ -7,9 +7,11 @@ so that the embedded engine never needs it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,6 +113,27 @@ def call(uri: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return fn(*args, **kwargs)
 
 
+_open_clients: dict[str, int] = {}
+_open_lock = threading.Lock()
+
+
+def disconnect(uri: str, client: Any) -> None:
+    """Close a client from connect(); a Milvus Lite file is let go (for other processes) with its last client."""
+    with _open_lock:
+        left = _open_clients.get(uri, 0) - 1
+        if left <= 0:
+            _open_clients.pop(uri, None)
+        else:
+            _open_clients[uri] = left
+    with contextlib.suppress(Exception):
+        client.close()
+    if left <= 0 and is_lite(uri):
+        with contextlib.suppress(Exception):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(uri)
+
+
 def connect(uri: str, token: str | None = None) -> Any:
     """A MilvusClient for uri (token from the argument or KORITSU_MILVUS_TOKEN); EngineError within
     CONNECT_TIMEOUT seconds when it cannot be reached."""
@@ -120,7 +143,14 @@ def connect(uri: str, token: str | None = None) -> Any:
         raise missing_pymilvus() from None
     _quiet()
     token = token if token is not None else os.environ.get(TOKEN_ENV, "")
-    with translated(uri):
-        client = MilvusClient(uri=uri, token=token or "", timeout=CONNECT_TIMEOUT)
-        client.list_collections(timeout=CONNECT_TIMEOUT)  # a server that accepts but never answers fails here
-        return client
+    with _open_lock:
+        _open_clients[uri] = _open_clients.get(uri, 0) + 1
+    client = None
+    try:
+        with translated(uri):
+            client = MilvusClient(uri=uri, token=token or "", timeout=CONNECT_TIMEOUT)
+            client.list_collections(timeout=CONNECT_TIMEOUT)  # a server that accepts but never answers fails here
+            return client
+    except BaseException:
+        disconnect(uri, client)
+        raise

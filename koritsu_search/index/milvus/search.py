@@ -19,7 +19,7 @@ from ..retrieval import LexicalLeg, Scope
 from ..sparse import TermIds, exact_scores, query_weights
 from .build import KEYS_FILE
 from .collection import owner_of
-from .connect import CALL_TIMEOUT, connect, translated
+from .connect import CALL_TIMEOUT, connect, disconnect, translated
 
 MAX_TOPK = 16_384  # Milvus's limit on one search's results
 VECTORS_FILE = "vectors.npy"  # as index/store.py: the exact vectors, for rescoring candidates
@@ -93,7 +93,7 @@ class MilvusRetrieval:
         self.avgdl = float(info["sparse"]["avgdl"])
         self.search_params: dict[str, Any] = dict(info.get("search_params") or {})
         self.dense_type, self.dense_params = dense
-        weakref.finalize(self, client.close)
+        self._release = weakref.finalize(self, disconnect, self.uri, client)
 
     def __len__(self) -> int:
         return len(self._sorted)
@@ -139,7 +139,8 @@ class MilvusRetrieval:
                 "sparse": self.info["sparse"]}
 
     def close(self) -> None:
-        self.client.close()
+        """Let the collection go (for a Milvus Lite file: for other processes too, once no index here uses it)."""
+        self._release()
 
 
 def open_milvus(directory: Path, manifest: Manifest, lexical: LexicalIndex, passages: PassageStore) -> MilvusRetrieval:
@@ -168,5 +169,5 @@ def open_milvus(directory: Path, manifest: Manifest, lexical: LexicalIndex, pass
         return MilvusRetrieval(client, info, keys, lexical, passages, vectors, TermIds.load(directory),
                                (manifest.dense_type, manifest.dense_params))
     except BaseException:
-        client.close()
+        disconnect(uri, client)
         raise

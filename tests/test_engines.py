@@ -1,0 +1,158 @@
+"""One contract, two engines: the embedded FAISS engine and Milvus (Lite) pass the same cases, and rank alike."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from koritsu_search import open_index
+from koritsu_search.index.build import BuildReport, build_index
+from koritsu_search.index.engine_spec import EngineSpec
+from koritsu_search.models import Filters
+
+from conftest import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
+
+pytest.importorskip("pymilvus")
+ENGINES = ("faiss", "milvus")
+QUERIES = ["孤独・孤立対策の相談窓口", "フードドライブ", "#9999", "Which measures support foreign residents?",
+           "認知症カフェ", "ひきこもり支援について委員は何と言ったか"]
+FILTERS = [None, Filters(ministries=["厚生労働省"]), Filters(kinds=["speech"]), Filters(sections=["相談"]),
+           Filters(kinds=["measure"], ministries=["内閣府", "文部科学省"])]
+
+
+def spec_for(engine: str, root: Path) -> EngineSpec:
+    return EngineSpec("milvus", uri=str(root / "milvus.db")) if engine == "milvus" else EngineSpec("faiss")
+
+
+def build(paths: list[Path], index_dir: Path, engine: str, **kw: object) -> BuildReport:
+    return build_index(paths, index_dir, embedder=FakeEmbedder(), engine=spec_for(engine, index_dir.parent), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path) -> dict[str, Path]:
+    """The seed corpus on each engine (the Milvus one from a copy of the session's FAISS index: its
+    parsed documents and vectors are reused, so nothing is parsed or embedded twice)."""
+    out = {}
+    for engine in ENGINES:
+        d = tmp_path_factory.mktemp(engine) / "seed"
+        shutil.copytree(seed_index_dir, d)
+        report = build([CORPUS], d, engine)
+        assert report.embedded == 0 and report.passages > 1000
+        out[engine] = d
+    return out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_index_opens_on_the_engine_it_was_built_with(built: dict[str, Path], engine: str) -> None:
+    idx = open_index(built[engine], embedder=FakeEmbedder())
+    described = idx.store.retrieval.describe()
+    assert described["engine"] == engine and described["size"] == idx.manifest.passage_count
+    assert idx.manifest.engine["name"] == engine
+    if engine == "milvus":
+        info = idx.manifest.engine
+        client = idx.store.retrieval.client  # type: ignore[attr-defined]
+        assert client.describe_alias(info["alias"])["collection_name"] == info["collection"]
+        assert "token" not in info
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_filters_hold_on_every_leg(built: dict[str, Path], engine: str, mode: str) -> None:
+    idx = open_index(built[engine], embedder=FakeEmbedder())
+    by_id = {p.passage_id: p for p in idx.store.passages}
+    for f in FILTERS[1:]:
+        hits = idx.search("相談 支援", k=30, filters=f, mode=mode)
+        assert len(hits) == 30, f
+        assert all(f.accepts(by_id[h.passage_id]) for h in hits), f
+
+
+def test_both_engines_return_the_same_hits_in_the_same_order(built: dict[str, Path]) -> None:
+    a = open_index(built["faiss"], embedder=FakeEmbedder())
+    b = open_index(built["milvus"], embedder=FakeEmbedder())
+    compared = 0
+    for q in QUERIES:
+        for f in FILTERS:
+            for mode in ("hybrid", "dense", "lexical"):
+                ha = [(h.passage_id, round(h.score, 4)) for h in a.search(q, k=10, filters=f, mode=mode)]
+                hb = [(h.passage_id, round(h.score, 4)) for h in b.search(q, k=10, filters=f, mode=mode)]
+                assert ha == hb, (q, f, mode)
+                compared += len(ha)
+    assert compared > 500
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ask_and_measure_read_through_the_engine(built: dict[str, Path], engine: str) -> None:
+    idx = open_index(built[engine], embedder=FakeEmbedder())
+    answer = idx.ask("フードドライブ", k=5)
+    assert answer.items and all(item.citations for item in answer.items)
+    assert any("フードドライブ" in c.quote for item in answer.items for c in item.citations)
+    m = idx.measure(1)
+    assert m is not None and m.no == 1 and m.entries
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_updates_write_what_changed_and_deletes_remove_a_file(tmp_path: Path, engine: str,
+                                                              seed_index_dir: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    d = tmp_path / "idx"
+    shutil.copytree(seed_index_dir, d)
+    first = build([corpus], d, engine)
+    measures = corpus / MEASURES_TXT.name
+    _edit(measures, "フードドライブ", "フードドライブ縞馬テスト")
+    second = build([corpus], d, engine)
+    assert 0 < second.embedded < 10
+    idx = open_index(d, embedder=FakeEmbedder())
+    assert any("縞馬テスト" in h.text for h in idx.search("縞馬テスト", k=5, mode="lexical"))
+
+    minutes_doc = next(s.doc_id for s in idx.manifest.sources if s.source.endswith(MINUTES_TXT.name))
+    minutes_passages = next(s.passages for s in idx.manifest.sources if s.doc_id == minutes_doc)
+    (corpus / MINUTES_TXT.name).unlink()
+    third = build([corpus], d, engine)
+    assert third.removed_files and third.passages == first.passages - minutes_passages
+    idx = open_index(d, embedder=FakeEmbedder())
+    assert minutes_doc not in idx.facets()["documents"]
+    for mode in ("hybrid", "dense", "lexical"):
+        hits = idx.search("ひきこもり支援について委員は何と言ったか", k=50, mode=mode)
+        assert hits and all(h.doc_id != minutes_doc for h in hits)
+    assert not idx.search("縞馬テスト", k=5, filters=Filters(kinds=["speech"]), mode="lexical")
+    if engine == "milvus":
+        # The standby written by the third build last held the first build's rows: it gets the edited
+        # passages of the second build and loses the minutes' passages; nothing else is rewritten.
+        assert third.engine["rows_deleted"] == minutes_passages
+        assert 0 < third.engine["rows_written"] <= second.embedded
+        assert first.engine["collection"] == third.engine["collection"] != second.engine["collection"]
+
+
+def test_sparse_vectors_score_exactly_as_bm25s(built: dict[str, Path]) -> None:
+    from koritsu_search.index.sparse import average_length, exact_scores
+    from koritsu_search.segment import get_segmenter
+
+    idx = open_index(built["faiss"], embedder=FakeEmbedder())
+    lexical = idx.store.lexical
+    rows = np.arange(lexical.n_docs)
+    for q in QUERIES:
+        terms = get_segmenter().lexical_terms(q)
+        expected = lexical.scores(terms)
+        got = exact_scores(lexical, terms, rows, average_length(lexical))
+        assert np.allclose(got, expected, rtol=1e-5, atol=1e-5), q
+
+
+def test_filter_expressions_quote_what_they_match() -> None:
+    from koritsu_search.index.milvus.search import expression
+
+    expr = expression(Filters(ministries=['厚生"労働\\省'], sections=["相談"], fields=[""], kinds=["speech"]),
+                      ["（１）相談支援", "その他", ""])
+    assert expr == ('array_contains_any(ministries, ["厚生\\"労働\\\\省"]) and '
+                    'array_contains_any(section, ["（１）相談支援"]) and field in [""] and kind in ["speech"]')
+    assert expression(Filters(sections=["無い見出し"]), ["（１）相談支援"]) == "key < 0"
+    assert expression(None, []) == "" and expression(Filters(), []) == ""
