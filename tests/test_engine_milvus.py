@@ -73,6 +73,7 @@ def _count(uri: str, collection: str) -> int:
         client.close()
 
 
+@pytest.mark.slow
 def test_a_build_killed_while_writing_leaves_the_previous_alias_serving(milvus_index: tuple[Path, Path, str]) -> None:
     d, corpus, uri = milvus_index
     before = open_index(d, embedder=FakeEmbedder())
@@ -224,6 +225,7 @@ class _NoEmbedder:
         return FakeEmbedder().embed_query(text)
 
 
+@pytest.mark.slow
 def test_vectors_embedded_apart_in_shards_are_loaded_by_a_later_build(tmp_path: Path) -> None:
     from koritsu_search.index.vector_files import embed_only
 

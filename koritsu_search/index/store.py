@@ -157,6 +157,7 @@ class IndexStore:
             if manifest_signature(p) == before:
                 store.signature = before
                 return store
+            store.close()
         raise IndexLoadError(f"{p} was replaced {OPEN_ATTEMPTS} times while it was being opened; try again")
 
     @classmethod
