@@ -133,7 +133,7 @@ def bench_warm(index_dir: Path, judged: list[dict[str, Any]]) -> tuple[dict[str,
     result = {
         "queries": len(judged),
         "passages": len(idx.store.passages),
-        "dense": idx.store.dense.describe(),
+        "dense": idx.store.retrieval.describe(),
         "fusion": idx.searcher.config.to_dict(),
         "model_id": idx.manifest.model_id,
         "open_s": open_s,

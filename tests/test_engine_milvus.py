@@ -269,3 +269,15 @@ def test_cli_builds_searches_and_reports_a_milvus_index(tmp_path: Path, seed_ind
     assert '"厚生労働省"' in found.output
     shown = runner.invoke(app, ["info", "--index", str(d)])
     assert '"name": "milvus"' in shown.output and str(uri) in shown.output
+
+
+def test_a_damaged_milvus_index_is_rebuilt_on_its_own_collections(milvus_index: tuple[Path, Path, str]) -> None:
+    d, corpus, uri = milvus_index
+    alias = open_index(d, embedder=FakeEmbedder()).manifest.engine["alias"]
+    (d / "vectors.npy").write_bytes(b"")
+    result = runner.invoke(app, ["search", "--index", str(d), "相談"])
+    assert result.exit_code == 1 and "--rebuild" in result.output, result.output
+    report = build_index([corpus], d, embedder=FakeEmbedder())  # no --uri, no --rebuild: both kept
+    assert report.previous_unusable and report.engine["uri"] == uri and report.engine["alias"] == alias
+    idx = open_index(d, embedder=FakeEmbedder())
+    assert idx.manifest.engine["name"] == "milvus" and idx.search("フードドライブ", k=3)

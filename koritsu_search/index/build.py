@@ -195,7 +195,8 @@ def _build(
     contract = current_contract()
     prev = _Previous() if spec.rebuild else _load_previous(index_dir, model_id, contract)
     report.previous_unusable = prev.unusable
-    recorded = prev.manifest if not spec.rebuild else _recorded_manifest(index_dir)
+    # The engine and URI of the index in place are kept even when it cannot be reused (rebuilt or damaged).
+    recorded = prev.manifest or _recorded_manifest(index_dir)
     check_reachable(spec, recorded)  # an unknown engine, a misplaced option or a bad URI fail before any work
     if vectors_from:
         if model_id is None:

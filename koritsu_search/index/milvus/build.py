@@ -30,8 +30,9 @@ KEYS_FILE = "milvus_keys.npy"  # each passage row's primary key in the collectio
 
 
 def _previous(inputs: BuildInputs, names: Names, uri: str) -> dict[str, Any]:
-    """The previous build's engine record when it used this same collection pair."""
-    prev = inputs.previous.engine if inputs.previous is not None else {}
+    """The engine record of the index in place when it used this same collection pair (also when its
+    other files are damaged: the collections are still its own)."""
+    prev = inputs.recorded.engine if inputs.recorded is not None else {}
     if prev.get("name") == "milvus" and prev.get("uri") == uri and prev.get("alias") == names.alias:
         return prev
     return {}
