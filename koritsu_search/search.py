@@ -177,15 +177,14 @@ class Searcher:
             fused = dense = engine.dense_score(qv, ids)
             bm = np.zeros(len(ids), dtype=np.float32)
         else:
-            t = time.perf_counter()
-            legs3 = self._lexical_legs(q, terms, dense_ids, scope, trace)
-            t = time.perf_counter()
+            lexical_legs = self._lexical_legs(q, terms, dense_ids, scope, trace)
             trace.intent = read_intent(q)
-            ids = self._candidates(dense_ids, legs3, trace.intent, scope.mask, n_cand)
-            trace.timings_ms["bm25"] += (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            ids = self._candidates(dense_ids, lexical_legs, trace.intent, scope.mask, n_cand)
+            trace.timings_ms["bm25"] += (time.perf_counter() - t) * 1000  # an engine's lexical top-N runs here
             t = time.perf_counter()
             dense = engine.dense_score(qv, ids)
-            bm, prf, trans = (leg.at(ids) for leg in legs3)
+            bm, prf, trans = (leg.at(ids) for leg in lexical_legs)
             trace.coverage = store.lexical.coverage(terms)
             trace.lexical_weight = self.config.lexical_weight * trace.coverage
             legs = LegScores(

@@ -65,7 +65,7 @@ def test_filters_hold_on_every_leg(built: dict[str, Path], engine: str, mode: st
     by_id = {p.passage_id: p for p in idx.store.passages}
     for f in FILTERS[1:]:
         hits = idx.search("相談 支援", k=30, filters=f, mode=mode)
-        assert len(hits) == 30, f
+        assert len(hits) == 30 or (mode == "lexical" and hits), (f, len(hits))  # BM25 returns matches only
         assert all(f.accepts(by_id[h.passage_id]) for h in hits), f
 
 
