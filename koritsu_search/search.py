@@ -209,6 +209,8 @@ class Searcher:
         leg = self.store.retrieval.lexical(terms, scope)
         rows = leg.top(k)
         bm = leg.at(rows)
+        order = np.lexsort((rows, -bm))  # by exact score, ties by row: the same on every engine
+        rows, bm = rows[order], bm[order]
         hits = [Hit.from_passage(self.store.passages[int(r)], float(s), None, float(s))
                 for r, s in zip(rows.tolist(), bm.tolist(), strict=True)]
         trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000

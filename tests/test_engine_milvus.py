@@ -23,7 +23,7 @@ from koritsu_search.cli import app
 from koritsu_search.errors import KoritsuError
 from koritsu_search.index.build import build_index
 from koritsu_search.index.engine_spec import EngineSpec
-from koritsu_search.index.milvus.connect import EngineError, connect
+from koritsu_search.index.milvus.connect import EngineError, connect, disconnect
 
 from conftest import CORPUS, MEASURES_TXT, FakeEmbedder
 
@@ -70,7 +70,7 @@ def _count(uri: str, collection: str) -> int:
         client.load_collection(collection)
         return int(client.query(collection, filter="", output_fields=["count(*)"])[0]["count(*)"])
     finally:
-        client.close()
+        disconnect(uri, client)
 
 
 @pytest.mark.slow
@@ -204,14 +204,18 @@ def test_a_collection_name_serving_another_index_is_refused(milvus_index: tuple[
     assert open_index(other, embedder=FakeEmbedder()).manifest.engine["alias"].startswith("other_")
 
 
-def test_engine_options_are_checked() -> None:
+def test_engine_options_are_checked(tmp_path: Path) -> None:
     with pytest.raises(KoritsuError, match="--engine milvus"):
         EngineSpec("faiss", uri="x.db").resolved_name(None)
     with pytest.raises(KoritsuError, match="unknown engine"):
         EngineSpec("elastic").resolved_name(None)
     with pytest.raises(EngineError, match="must end in .db"):
-        build_index([CORPUS], Path("/nonexistent/idx"), embedder=FakeEmbedder(),
-                    engine=EngineSpec("milvus", uri="./milvus"))
+        build_index([CORPUS], tmp_path / "idx", embedder=FakeEmbedder(), engine=EngineSpec("milvus", uri="./milvus"))
+    with pytest.raises(EngineError, match="KORITSU_MILVUS_TOKEN") as err:
+        build_index([CORPUS], tmp_path / "idx", embedder=FakeEmbedder(),
+                    engine=EngineSpec("milvus", uri="https://root:s3cret@milvus.example:19530"))
+    assert "s3cret" not in str(err.value)
+    assert not (tmp_path / "idx").exists()
 
 
 class _NoEmbedder:
@@ -281,3 +285,37 @@ def test_a_damaged_milvus_index_is_rebuilt_on_its_own_collections(milvus_index: 
     assert report.previous_unusable and report.engine["uri"] == uri and report.engine["alias"] == alias
     idx = open_index(d, embedder=FakeEmbedder())
     assert idx.manifest.engine["name"] == "milvus" and idx.search("フードドライブ", k=3)
+
+
+def test_rows_left_by_a_failed_build_are_rewritten_when_term_ids_move(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that wrote the standby but never finished leaves rows whose sparse dimensions came from a
+    term map that was never saved; the next build hands out new ids in another order and must rewrite them."""
+    import koritsu_search.index.build as build_module
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # Many passages of one length: one more barely moves the average length (the weights stay as written).
+    base = "".join(f"第{i}回 地域の見守り活動の報告。\n\n" for i in range(300))
+    (corpus / "m_base.txt").write_text(base, encoding="utf-8")
+    uri = str(tmp_path / "milvus.db")
+    d = tmp_path / "idx"
+    spec = EngineSpec("milvus", uri=uri)
+    build_index([corpus], d, embedder=FakeEmbedder(), engine=spec)
+    (corpus / "x_late.txt").write_text("第1回 ステゴサウルス観察会の報告。\n", encoding="utf-8")
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(build_module, "write_index_files", fail)
+        with pytest.raises(OSError):
+            build_index([corpus], d, embedder=FakeEmbedder(), engine=spec)  # the standby got x_late's rows
+    (corpus / "a_early.txt").write_text("第1回 プテラノドン飛行会の報告。\n", encoding="utf-8")  # sorts first: new ids
+    third = build_index([corpus], d, embedder=FakeEmbedder(), engine=spec)
+    assert third.engine["rows_written"] < 10  # incremental: the weighting did not change
+    idx = open_index(d, embedder=FakeEmbedder())
+    for word, doc in (("ステゴサウルス", "x_late"), ("プテラノドン", "a_early")):
+        hits = idx.search(word, k=3, mode="lexical")
+        assert hits and hits[0].doc_id == doc, (word, [h.doc_id for h in hits])
+    idx.close()

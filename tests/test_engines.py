@@ -147,6 +147,36 @@ def test_sparse_vectors_score_exactly_as_bm25s(built: dict[str, Path]) -> None:
         assert np.allclose(got, expected, rtol=1e-5, atol=1e-5), q
 
 
+def test_sparse_vectors_dot_query_weights_is_bm25(built: dict[str, Path]) -> None:
+    """What Milvus computes: the inner product of a passage's stored sparse vector with the query's."""
+    from koritsu_search.index.sparse import TermIds, average_length, document_weights, query_weights
+    from koritsu_search.segment import get_segmenter
+
+    idx = open_index(built["faiss"], embedder=FakeEmbedder())
+    lexical = idx.store.lexical
+    ids = TermIds()
+    for row in range(lexical.n_docs):
+        ids.extend(lexical.terms_of(row))
+    avgdl = average_length(lexical)
+    for q in QUERIES:
+        terms = get_segmenter().lexical_terms(q)
+        expected = lexical.scores(terms)
+        qw = query_weights(lexical, terms, ids)
+        for row in np.flatnonzero(expected)[:50].tolist() + [0, 1]:
+            dw = document_weights(lexical.terms_of(row), avgdl, ids)
+            got = sum(w * dw.get(t, 0.0) for t, w in qw.items())
+            assert got == pytest.approx(float(expected[row]), rel=1e-5, abs=1e-5), (q, row)
+
+
+def test_top_rows_break_ties_at_the_cut_by_row() -> None:
+    from koritsu_search.index.retrieval import top_positive
+
+    scores = np.array([0.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0, 0.0, 1.0], dtype=np.float32)
+    assert top_positive(scores, 4).tolist() == [4, 1, 2, 3]
+    assert top_positive(scores, 100).tolist() == [4, 1, 2, 3, 5, 6, 8]
+    assert top_positive(np.zeros(5, dtype=np.float32), 3).size == 0
+
+
 def test_filter_expressions_quote_what_they_match() -> None:
     from koritsu_search.index.milvus.search import expression
 

@@ -252,37 +252,36 @@ def _build(
     lexical = LexicalIndex.build(terms)
     built = build_engine(BuildInputs(index_dir, passages, vectors, terms, lexical, str(model_id), prev.manifest,
                                      progress, recorded), spec)
-    report.seconds["index"] = time.perf_counter() - t3
+    try:  # the engine's connection is let go however the rest ends
+        report.seconds["index"] = time.perf_counter() - t3
+        created = prev.manifest.created_at if prev.manifest is not None else now_iso()
+        manifest = Manifest(
+            model_id=str(model_id),
+            dim=int(dim),
+            dense_type=built.dense_type,
+            dense_params=built.dense_params,
+            contract=contract,
+            passage_count=len(passages),
+            record_count=sum(len(d.records) for d in documents),
+            sources=[
+                SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
+                for key, d in keyed
+            ],
+            skipped=[s.to_dict() for s in report.skipped],
+            created_at=created,
+            links=links,
+            engine=built.info,
+        )
+        report.documents = len(documents)
+        report.records = manifest.record_count
+        report.passages = len(passages)
+        report.seconds["total"] = time.perf_counter() - t0
+        manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
 
-    created = prev.manifest.created_at if prev.manifest is not None else now_iso()
-    manifest = Manifest(
-        model_id=str(model_id),
-        dim=int(dim),
-        dense_type=built.dense_type,
-        dense_params=built.dense_params,
-        contract=contract,
-        passage_count=len(passages),
-        record_count=sum(len(d.records) for d in documents),
-        sources=[
-            SourceEntry(d.doc_id, d.source, key, d.sha256, d.kind, d.pages, len(d.records), doc_passages[d.doc_id])
-            for key, d in keyed
-        ],
-        skipped=[s.to_dict() for s in report.skipped],
-        created_at=created,
-        links=links,
-        engine=built.info,
-    )
-    report.documents = len(documents)
-    report.records = manifest.record_count
-    report.passages = len(passages)
-    report.seconds["total"] = time.perf_counter() - t0
-    manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
+        def write(tmp: Path) -> None:
+            write_index_files(tmp, manifest, documents, passages, procedural, vectors, built.save, lexical)
+            built.commit()  # an external engine's switch (Milvus: the alias), just before the directory's
 
-    def write(tmp: Path) -> None:
-        write_index_files(tmp, manifest, documents, passages, procedural, vectors, built.save, lexical)
-        built.commit()  # an external engine's switch (Milvus: the alias), just before the directory's
-
-    try:
         write_atomically(index_dir, write)
     finally:
         built.close()

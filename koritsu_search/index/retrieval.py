@@ -69,11 +69,15 @@ class Retrieval(Protocol):
 
 
 def top_positive(scores: np.ndarray, n: int) -> np.ndarray:
-    """Rows of the n best positive scores, best first, ties broken by row."""
+    """Rows of the n best positive scores, best first, ties broken by row (lowest first)."""
     positive = np.flatnonzero(scores > 0)
+    if n <= 0:
+        return np.empty(0, dtype=np.int64)
     if positive.size > n:
-        positive = positive[np.argpartition(-scores[positive], n - 1)[:n]]
-    order = np.lexsort((positive, -scores[positive]))
+        # Every row scoring at least the n-th best, so that a tie at the cut keeps the lowest rows.
+        nth = -np.partition(-scores[positive], n - 1)[n - 1]
+        positive = positive[scores[positive] >= nth]
+    order = np.lexsort((positive, -scores[positive]))[:n]
     return positive[order].astype(np.int64, copy=False)
 
 

@@ -68,9 +68,17 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _read(path: Path) -> tuple[dict[str, str], np.ndarray, np.ndarray]:
-    with np.load(path) as data:
-        meta = json.loads(str(data["meta"]))
-        return meta, data["hashes"], data["vectors"]
+    """A vector file's metadata, hashes and vectors; KoritsuError naming it when it is not one."""
+    try:
+        with np.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            hashes, vectors = data["hashes"], data["vectors"]
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise KoritsuError(f"{path} is not a vector file ({type(exc).__name__}: {exc}); remove it and "
+                           "run the embedding again") from None
+    if not isinstance(meta, dict) or len(hashes) != len(vectors):
+        raise KoritsuError(f"{path} is not a vector file (metadata or lengths do not match); remove it")
+    return meta, hashes, vectors
 
 
 def load_vectors(folders: Iterable[Path], model_id: str) -> dict[str, np.ndarray]:
@@ -81,10 +89,7 @@ def load_vectors(folders: Iterable[Path], model_id: str) -> dict[str, np.ndarray
         if not files:
             raise KoritsuError(f"--vectors {folder}: no {FILE_GLOB} files there (write them with index --embed-only)")
         for path in files:
-            try:
-                meta, hashes, vectors = _read(path)
-            except (OSError, ValueError, KeyError) as exc:
-                raise KoritsuError(f"{path} is not a vector file ({type(exc).__name__}: {exc})") from None
+            meta, hashes, vectors = _read(path)
             if meta.get("model_id") != model_id:
                 raise KoritsuError(f"{path} holds vectors of the model '{meta.get('model_id')}', this build uses "
                                    f"'{model_id}': embed again with --model '{model_id}', or build with theirs")

@@ -70,17 +70,18 @@ def build_milvus(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
     uri = _uri(spec, inputs.recorded)
     base = spec.collection or recorded.get("collection_base") or inputs.index_dir.name
     names = Names.for_index(base)
-    prev = {} if spec.rebuild else _previous(inputs, names, uri)
+    recorded_pair = _previous(inputs, names, uri)
+    prev = {} if spec.rebuild else recorded_pair
     client = connect(uri, spec.token)
     try:
-        return _sync(client, uri, names, base, prev, inputs, spec)
+        return _sync(client, uri, names, base, prev, recorded_pair.get("collection"), inputs, spec)
     except BaseException:
         disconnect(uri, client)
         raise
 
 
-def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], inputs: BuildInputs,
-          spec: EngineSpec) -> BuiltEngine:
+def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], serving: str | None,
+          inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
     index_uid = prev.get("index_uid") or uuid.uuid4().hex
     with translated(uri, "reading the alias"):
         aliased = client.describe_alias(names.alias, timeout=CALL_TIMEOUT)["collection_name"] \
@@ -94,11 +95,16 @@ def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], 
             )
     # The directory in place names the collection it was built with: after a build killed
     # between its alias switch and its directory rename, that one is still the serving copy.
-    active = prev.get("collection") or aliased
+    # (Also on --rebuild: the collection the directory names is the one still serving.)
+    active = serving or aliased
     standby = names.other(active)
 
     n, dim = len(inputs.passages), int(inputs.vectors.shape[1])
     dense_type, dense_params, search_params = dense_index(n, spec.dense_type, spec.dense_params)
+    if prev and not spec.dense_params and inputs.recorded is not None and inputs.recorded.dense_type == dense_type:
+        # The same kind of index as before keeps its parameters: IVF's nlist follows sqrt(n), and a
+        # new value would recreate the standby (every row rewritten) for any change of the corpus.
+        dense_params, search_params = dict(inputs.recorded.dense_params), dict(prev.get("search_params") or {})
     owner = {"index_uid": index_uid, "schema": names.base, "dim": dim, "dense_type": dense_type,
              "dense_params": dense_params}
     with translated(uri, f"dropping collection {standby}"):
@@ -113,7 +119,8 @@ def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], 
                        average_length(inputs.lexical))
     keys = passage_keys(inputs.passages)
     sparse_id = f"{term_ids.uid}:{avgdl!r}"
-    hashes = [row_hash(p, inputs.model_id, sparse_id) for p in inputs.passages]
+    hashes = [row_hash(p, inputs.model_id, sparse_id, sorted(term_ids.ids[t] for t in set(terms) if t))
+              for p, terms in zip(inputs.passages, inputs.terms, strict=True)]
     have = existing_rows(client, uri, standby)
     todo = [i for i in range(n) if have.get(int(keys[i])) != hashes[i]]
     gone = sorted(set(have) - set(keys.tolist()))

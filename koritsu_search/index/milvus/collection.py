@@ -98,7 +98,7 @@ def _schema(client: Any, dim: int) -> Any:
     s.add_field("passage_id", DataType.VARCHAR, max_length=MAX_VALUE)
     s.add_field("record_id", DataType.VARCHAR, max_length=MAX_VALUE)
     s.add_field("doc_id", DataType.VARCHAR, max_length=MAX_VALUE)
-    s.add_field("kind", DataType.VARCHAR, max_length=256)
+    s.add_field("kind", DataType.VARCHAR, max_length=MAX_VALUE)
     s.add_field("field", DataType.VARCHAR, max_length=MAX_VALUE)
     s.add_field("page", DataType.INT64)
     s.add_field("ministries", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_ARRAY,
@@ -158,20 +158,23 @@ def existing_rows(client: Any, uri: str, name: str) -> dict[int, str]:
 
 
 def _checked(values: list[str], what: str, passage: Passage) -> list[str]:
-    if len(values) > MAX_ARRAY or any(len(v) > MAX_VALUE for v in values):
-        raise EngineError(f"passage {passage.passage_id} has {len(values)} {what} (at most {MAX_ARRAY} of at most "
-                          f"{MAX_VALUE} characters fit a Milvus collection)")
+    # Milvus counts VARCHAR lengths in bytes (Milvus Lite in characters): check the stricter one.
+    if len(values) > MAX_ARRAY or any(len(v.encode("utf-8")) > MAX_VALUE for v in values):
+        raise EngineError(f"passage {passage.passage_id}: its {what} do not fit a Milvus collection (at most "
+                          f"{MAX_ARRAY} values of at most {MAX_VALUE} bytes each)")
     return values
 
 
-def row_hash(p: Passage, vector_id: str, sparse_id: str) -> str:
-    """What a row is made of: its text (vector and terms), its filterable fields and its weighting."""
-    meta = [p.content_hash, vector_id, sparse_id, p.record_id, p.doc_id, p.kind, p.field or "", p.page,
+def row_hash(p: Passage, vector_id: str, sparse_id: str, term_dims: list[int]) -> str:
+    """What a row is made of: its text (vector and terms), its filterable fields, its weighting and the
+    sparse dimensions of its terms (a row written by a build that never finished may hold others)."""
+    meta = [p.content_hash, vector_id, sparse_id, term_dims, p.record_id, p.doc_id, p.kind, p.field or "", p.page,
             p.ministries, p.section]
     return hashlib.sha256(json.dumps(meta, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 
 def make_row(p: Passage, key: int, rh: str, vector: np.ndarray, sparse: dict[int, float]) -> dict[str, Any]:
+    _checked([p.passage_id, p.record_id, p.doc_id, p.kind, p.field or ""], "ids, kind and column", p)
     return {
         "key": key, "row_hash": rh, "passage_id": p.passage_id, "record_id": p.record_id, "doc_id": p.doc_id,
         "kind": p.kind, "field": p.field or "", "page": -1 if p.page is None else int(p.page),

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from ...errors import KoritsuError
 
@@ -41,6 +42,10 @@ def resolve_uri(uri: str) -> str:
     if not uri:
         raise EngineError("--uri is empty: give a Milvus Lite file (./milvus.db) or a server (http://host:19530)")
     if _REMOTE.match(uri):
+        parsed = urlsplit(uri)
+        if parsed.username or parsed.password:
+            raise EngineError(f"--uri {parsed.scheme}://…@{parsed.hostname}: credentials in the URI would be "
+                              f"recorded in the manifest; pass them with {TOKEN_ENV} (or --token) instead")
         return uri
     if not uri.endswith(".db"):
         raise EngineError(f"--uri {uri}: a Milvus Lite database path must end in .db "
@@ -59,9 +64,20 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
+def _served_here(path: str) -> bool:
+    """Whether this process runs the Milvus Lite server of path (its lock is then ours)."""
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:
+        return False
+    return os.path.abspath(path) in getattr(server_manager_instance, "_servers", {})
+
+
 def _lite_lock_held(path: str) -> bool:
     import fcntl
 
+    if _served_here(path):
+        return False
     lock = Path(path) / "LOCK"
     if not lock.exists():
         return False
@@ -148,7 +164,9 @@ def connect(uri: str, token: str | None = None) -> Any:
     client = None
     try:
         with translated(uri):
-            client = MilvusClient(uri=uri, token=token or "", timeout=CONNECT_TIMEOUT)
+            # dedicated: close() then really closes this client's channel (pymilvus shares one per URI
+            # otherwise, and a Milvus Lite server restarted on another port would leave it dangling).
+            client = MilvusClient(uri=uri, token=token or "", timeout=CONNECT_TIMEOUT, dedicated=True)
             client.list_collections(timeout=CONNECT_TIMEOUT)  # a server that accepts but never answers fails here
             return client
     except BaseException:

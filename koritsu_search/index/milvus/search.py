@@ -13,6 +13,7 @@ import numpy as np
 from ...errors import IndexLoadError
 from ...models import Filters
 from ..columns import PassageStore
+from ..dense_faiss import EXACT_FILTER_UP_TO
 from ..lexical import LexicalIndex
 from ..manifest import Manifest, rebuild_hint
 from ..retrieval import LexicalLeg, Scope
@@ -21,7 +22,7 @@ from .build import KEYS_FILE
 from .collection import owner_of
 from .connect import CALL_TIMEOUT, connect, disconnect, translated
 
-MAX_TOPK = 16_384  # Milvus's limit on one search's results
+MAX_TOPK = 16_384  # Milvus's limit on one search's results: a leg returns at most this many candidates
 VECTORS_FILE = "vectors.npy"  # as index/store.py: the exact vectors, for rescoring candidates
 
 
@@ -120,6 +121,12 @@ class MilvusRetrieval:
         return self.rows_of(keys)
 
     def dense_top(self, query: np.ndarray, n: int, scope: Scope) -> np.ndarray:
+        allowed = scope.allowed
+        if self.dense_type != "FLAT" and allowed is not None and len(allowed) <= EXACT_FILTER_UP_TO:
+            # As the embedded engine: a small filtered scope is scored exactly, since an approximate
+            # index probed with a filter finds only the matches in the lists it probes.
+            scores = self.dense_score(query, allowed)
+            return allowed[np.lexsort((allowed, -scores))[:n]].astype(np.int64, copy=False)
         q = np.asarray(query, dtype=np.float32).tolist()
         return self.search("dense", q, n, scope, self.search_params)
 
