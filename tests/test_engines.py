@@ -186,3 +186,14 @@ def test_filter_expressions_quote_what_they_match() -> None:
                     'array_contains_any(section, ["（１）相談支援"]) and field in [""] and kind in ["speech"]')
     assert expression(Filters(sections=["無い見出し"]), ["（１）相談支援"]) == "key < 0"
     assert expression(None, []) == "" and expression(Filters(), []) == ""
+
+
+def test_a_milvus_ivf_index_keeps_its_parameters_until_the_corpus_quadruples() -> None:
+    from koritsu_search.index.milvus.build import _close_enough
+    from koritsu_search.index.milvus.collection import dense_index
+
+    kept = dense_index(100_000)[1]
+    assert kept == {"nlist": 316}
+    assert _close_enough(kept, dense_index(101_000)[1]) and _close_enough(kept, dense_index(350_000)[1])
+    assert not _close_enough(kept, dense_index(450_000)[1])
+    assert dense_index(50_000)[0] == "FLAT" and dense_index(50_001)[0] == "IVF_FLAT"

@@ -64,6 +64,16 @@ def preflight(spec: EngineSpec, recorded: Manifest | None) -> None:
     disconnect(uri, connect(uri, spec.token))
 
 
+def _close_enough(kept: dict[str, Any], ideal: dict[str, Any]) -> bool:
+    """Every numeric parameter within a factor of 2 of the ideal one (nlist of an IVF index)."""
+    for key, want in ideal.items():
+        have = kept.get(key)
+        if not isinstance(have, (int, float)) or not isinstance(want, (int, float)) or not \
+                (want / 2 <= have <= want * 2):
+            return False
+    return True
+
+
 def build_milvus(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
     """Bring the standby collection to this build's passages; the alias moves at commit."""
     recorded = inputs.recorded.engine if inputs.recorded is not None else {}
@@ -101,10 +111,12 @@ def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], 
 
     n, dim = len(inputs.passages), int(inputs.vectors.shape[1])
     dense_type, dense_params, search_params = dense_index(n, spec.dense_type, spec.dense_params)
-    if prev and not spec.dense_params and inputs.recorded is not None and inputs.recorded.dense_type == dense_type:
-        # The same kind of index as before keeps its parameters: IVF's nlist follows sqrt(n), and a
-        # new value would recreate the standby (every row rewritten) for any change of the corpus.
-        dense_params, search_params = dict(inputs.recorded.dense_params), dict(prev.get("search_params") or {})
+    recorded_index = inputs.recorded
+    if prev and not spec.dense_params and recorded_index is not None and recorded_index.dense_type == dense_type \
+            and _close_enough(recorded_index.dense_params, dense_params):
+        # The same kind of index keeps its parameters while they stay within 2x of what this size would
+        # get: IVF's nlist follows sqrt(n), and each new value recreates the standby (every row rewritten).
+        dense_params, search_params = dict(recorded_index.dense_params), dict(prev.get("search_params") or {})
     owner = {"index_uid": index_uid, "schema": names.base, "dim": dim, "dense_type": dense_type,
              "dense_params": dense_params}
     with translated(uri, f"dropping collection {standby}"):
