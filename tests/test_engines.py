@@ -58,9 +58,15 @@ def test_an_index_opens_on_the_engine_it_was_built_with(built: dict[str, Path], 
         assert "token" not in info
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", [*ENGINES, "milvus, filters in Milvus"])
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
-def test_filters_hold_on_every_leg(built: dict[str, Path], engine: str, mode: str) -> None:
+def test_filters_hold_on_every_leg(built: dict[str, Path], engine: str, mode: str,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import koritsu_search.index.milvus.search as milvus_search
+
+    if engine.startswith("milvus,"):
+        monkeypatch.setattr(milvus_search, "EXACT_FILTER_UP_TO", 0)  # every filter as a Milvus expression
+        engine = "milvus"
     idx = open_index(built[engine], embedder=FakeEmbedder())
     by_id = {p.passage_id: p for p in idx.store.passages}
     for f in FILTERS[1:]:
@@ -69,7 +75,14 @@ def test_filters_hold_on_every_leg(built: dict[str, Path], engine: str, mode: st
         assert all(f.accepts(by_id[h.passage_id]) for h in hits), f
 
 
-def test_both_engines_return_the_same_hits_in_the_same_order(built: dict[str, Path]) -> None:
+@pytest.mark.parametrize("filtered_in", ["milvus", "project"])
+def test_both_engines_return_the_same_hits_in_the_same_order(built: dict[str, Path], filtered_in: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Filters inside Milvus (its expressions), and small scopes scored exactly in the project."""
+    import koritsu_search.index.milvus.search as milvus_search
+
+    if filtered_in == "milvus":
+        monkeypatch.setattr(milvus_search, "EXACT_FILTER_UP_TO", 0)
     a = open_index(built["faiss"], embedder=FakeEmbedder())
     b = open_index(built["milvus"], embedder=FakeEmbedder())
     compared = 0

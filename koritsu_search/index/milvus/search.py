@@ -16,7 +16,7 @@ from ..columns import PassageStore
 from ..dense_faiss import EXACT_FILTER_UP_TO
 from ..lexical import LexicalIndex
 from ..manifest import Manifest, rebuild_hint
-from ..retrieval import LexicalLeg, Scope
+from ..retrieval import LexicalLeg, Scope, top_positive
 from ..sparse import TermIds, exact_scores, query_weights
 from .build import KEYS_FILE
 from .collection import owner_of
@@ -63,6 +63,11 @@ class _SparseLeg:
         weights = query_weights(e.lexical_index, self.terms, e.term_ids)
         if not weights or n <= 0:
             return np.empty(0, dtype=np.int64)
+        allowed = self.scope.allowed
+        if allowed is not None and len(allowed) <= EXACT_FILTER_UP_TO:
+            # A small scope is scored here, exactly (see MilvusRetrieval.dense_top).
+            scores = exact_scores(e.lexical_index, self.terms, allowed, e.avgdl)
+            return allowed[top_positive(scores, n)].astype(np.int64, copy=False)
         return e.search("sparse", weights, n, self.scope, {"drop_ratio_search": 0.0})
 
     def at(self, rows: np.ndarray) -> np.ndarray:
@@ -122,9 +127,11 @@ class MilvusRetrieval:
 
     def dense_top(self, query: np.ndarray, n: int, scope: Scope) -> np.ndarray:
         allowed = scope.allowed
-        if self.dense_type != "FLAT" and allowed is not None and len(allowed) <= EXACT_FILTER_UP_TO:
-            # As the embedded engine: a small filtered scope is scored exactly, since an approximate
-            # index probed with a filter finds only the matches in the lists it probes.
+        if allowed is not None and len(allowed) <= EXACT_FILTER_UP_TO:
+            # As the embedded engine: a filtered scope of at most EXACT_FILTER_UP_TO rows is scored
+            # exactly from the folder's vectors. An approximate index probed with a filter finds only
+            # the matches in the lists it probes, and Milvus Lite evaluates array filters (ministries,
+            # sections) row by row in Python: 5-15 s per call at 100k passages (scale_engines.md).
             scores = self.dense_score(query, allowed)
             return allowed[np.lexsort((allowed, -scores))[:n]].astype(np.int64, copy=False)
         q = np.asarray(query, dtype=np.float32).tolist()
