@@ -4,6 +4,7 @@ fresh process and served in another.
     python eval/bench_scale.py build --workdir DIR --n 1000000 --kinds ivf   # prints one RESULT line
     python eval/bench_scale.py serve --workdir DIR --kind ivf
     python eval/bench_scale.py compare --n 100000 --kinds flat,ivf          # FAISS vs Milvus Lite
+    python eval/bench_scale.py render                                        # its .md again from its .json
 
 `build` makes the synthetic corpus (eval/bench_synth.py: the seed passages and records tiled,
 vectors and BM25 terms synthesized), builds the dense index with the engine API and writes the
@@ -700,14 +701,21 @@ def compare_markdown(report: dict[str, Any]) -> str:
          "evenly spaced over its list; the tables give the count (`n=`) wherever a figure covers fewer "
          f"queries than all {report['judged']['queries']} (search) or "
          f"{b['recall_queries']['synthetic'] + b['recall_queries']['judged']} (recall).", ""]
+    L += [f"Filtered scopes of at most {exact_up_to:,} rows (marked † below) are scored exactly in the serving "
+          "process on both engines, without asking the index: FAISS for its dense leg (`dense_faiss."
+          "EXACT_FILTER_UP_TO`; BM25 is in-process anyway), the Milvus engine for its dense and sparse legs "
+          "(index/milvus/search.py, every index type). So for the ministry, `kind speech` and section cases the "
+          "Milvus engine sends no search to Milvus Lite; only unfiltered calls and the `kind measure` scope "
+          "(a `kind in [...]` expression) reach it. The threshold matters most for Milvus Lite: a filter on an "
+          "ARRAY field (`ministries`, `section`, sent as `array_contains_any(...)`) has no scalar index in "
+          "milvus-lite 3.x and is evaluated by its row-wise Python backend (`milvus_lite/search/filter/"
+          "semantic.py` sets `requires_python` for `ArrayContainsOp`; `eval/python_backend.py: evaluate_python` "
+          "calls `table.to_pylist()` on the whole segment, vectors included) on every call: 5-6 s per dense "
+          "call and 11-15 s per filtered search at 100k passages while they were sent to Milvus Lite (this "
+          "file as committed in 297f010, measured before that commit's change). Scalar filters "
+          "(`kind in [...]`) take pyarrow's vectorised path.", ""]
     if any(c["queries"] < report["judged"]["queries"] for sv in serve for c in sv["cases"]):
-        L += ["Why some Milvus Lite cases hit the budget: a filter on an ARRAY field (`ministries`, `section`: "
-              "the expression `array_contains_any(...)` that index/milvus/search.py sends for ministry and "
-              "section filters) has no scalar index in milvus-lite 3.x and is evaluated by its row-wise Python "
-              "backend (`milvus_lite/search/filter/semantic.py` sets `requires_python` for `ArrayContainsOp`; "
-              "`eval/python_backend.py: evaluate_python` calls `table.to_pylist()` on the whole segment, vectors "
-              "included), on every search call, so each such call is a scan of every row in Python. Filters on "
-              "scalar fields (`kind in [...]`) take pyarrow's vectorised path.", ""]
+        L += ["Some cases hit the time budget: their `n=` says over how many queries they were measured.", ""]
     L += ["## Summary", ""]
     rows = []
     for sv, name in zip(serve, names, strict=True):
@@ -754,16 +762,17 @@ def compare_markdown(report: dict[str, Any]) -> str:
     rows = []
     for cname in case_names:
         per = [next(c for c in sv["cases"] if c["name"] == cname) for sv in serve]
-        rows.append([cname, f"{per[0]['rows']:,}", *(_ms(c["latency_ms"], report["judged"]["queries"]) for c in per)])
+        dagger = " †" if per[0]["filter"] and per[0]["rows"] <= exact_up_to else ""
+        rows.append([cname, f"{per[0]['rows']:,}{dagger}",
+                     *(_ms(c["latency_ms"], report["judged"]["queries"]) for c in per)])
     L += [_table(["case", "rows allowed", *names], rows), ""]
 
     L += ["## Dense leg alone: recall@10 against exact search, and latency", "",
           "`Retrieval.dense_top` (FAISS in this process; Milvus: a search call to the collection, with a filter "
           "expression when filtered). Latency of the top-10 call, p50 / p95 ms; the unfiltered row also gives "
-          f"the call at the {serve[0]['dense_leg']['k']} candidates that search() asks for. Cells marked "
-          f"*exact here* are filtered scopes of at most {exact_up_to:,} rows that the engine scores exactly in "
-          "this process from the vectors instead of asking its index (FAISS: every index type; Milvus: "
-          "approximate index types, not FLAT). Rows returned outside the filter count as misses.", ""]
+          f"the call at the {serve[0]['dense_leg']['k']} candidates that search() asks for. Scopes marked † "
+          "are scored exactly in this process on both engines (see above): their recall is 1 by construction "
+          "and their latency is numpy's, not the index's. Rows returned outside the filter count as misses.", ""]
     total = b["recall_queries"]["synthetic"] + b["recall_queries"]["judged"]
 
     def rec(r: dict[str, Any]) -> str:
@@ -776,17 +785,13 @@ def compare_markdown(report: dict[str, Any]) -> str:
             notes.append(f"{r['queries_short_of_k']} queries with fewer than {K} rows")
         return f"**{r['recall_at_10']:.3f}** ({', '.join(notes)})"
 
-    def exact_here(sv: dict[str, Any], rows: int) -> str:
-        approximate = sv["engine"] == "faiss" or sv["dense"].get("type") != "FLAT"
-        return "; *exact here*" if approximate and rows <= exact_up_to else ""
-
     rows = [["unfiltered", f"{n:,}", *(f"{rec(sv['dense_leg'])}; {_ms(sv['dense_leg']['top10_latency_ms'])}; "
                                         f"k={sv['dense_leg']['k']}: {_ms(sv['dense_leg']['latency_ms'])}"
                                         for sv in serve)]]
     for i, (flabel, _) in enumerate(FILTERS):
         per = [sv["filtered_recall"][i] for sv in serve]
-        rows.append([flabel, f"{per[0]['rows']:,}", *(f"{rec(r)}; {_ms(r['top10_latency_ms'])}{exact_here(sv, r['rows'])}"
-                                                      for sv, r in zip(serve, per, strict=True))])
+        dagger = " †" if per[0]["rows"] <= exact_up_to else ""
+        rows.append([flabel, f"{per[0]['rows']:,}{dagger}", *(f"{rec(r)}; {_ms(r['top10_latency_ms'])}" for r in per)])
     L += [_table(["filter", "rows allowed", *names], rows), ""]
 
     def split(r: dict[str, Any]) -> str:
@@ -813,7 +818,7 @@ def compare_markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("worker", choices=("build", "serve", "components", "compare"))
+    ap.add_argument("worker", choices=("build", "serve", "components", "compare", "render"))
     ap.add_argument("--workdir", default=None, help="the work directory (build, serve, components)")
     ap.add_argument("--n", type=int, default=0)
     ap.add_argument("--kinds", default="ivf")
@@ -826,6 +831,11 @@ def main(argv: list[str] | None = None) -> None:
                     help=f"serve: seconds per measured pass of one case, beyond which it measures fewer queries "
                          f"(default: none; compare: {COMPARE_CASE_BUDGET_S:g})")
     args = ap.parse_args(argv)
+    if args.worker == "render":  # the Markdown again from a compare run's JSON
+        out = Path(args.out)
+        report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+        out.with_suffix(".md").write_text(compare_markdown(report), encoding="utf-8")
+        return
     if args.worker == "compare":
         if args.n <= 0:
             ap.error("compare needs --n")
