@@ -86,24 +86,24 @@ def document_weights(terms: list[str], avgdl: float, term_ids: TermIds) -> dict[
     return out
 
 
-def query_weights(lexical: LexicalIndex, terms: list[str], term_ids: TermIds) -> dict[int, float]:
-    """The query's sparse vector: idf per occurrence of each known term (bm25s sums repeats too)."""
-    out: dict[int, float] = {}
+def _idf_per_term(lexical: LexicalIndex, terms: list[str]) -> dict[str, float]:
+    """idf per occurrence of each known query term (bm25s sums repeats too)."""
+    out: dict[str, float] = {}
     for t in lexical.known(terms):
-        tid = term_ids.get(t)
-        if tid is not None:
-            out[tid] = out.get(tid, 0.0) + lexical.idf(t)
+        out[t] = out.get(t, 0.0) + lexical.idf(t)
     return out
+
+
+def query_weights(lexical: LexicalIndex, terms: list[str], term_ids: TermIds) -> dict[int, float]:
+    """The query's sparse vector, in the collection's term dimensions."""
+    return {tid: w for t, w in _idf_per_term(lexical, terms).items() if (tid := term_ids.get(t)) is not None}
 
 
 def exact_scores(lexical: LexicalIndex, terms: list[str], rows: np.ndarray, avgdl: float) -> np.ndarray:
     """The BM25 score of each given row, from the stored term lists (the candidates of a query)."""
     rows = np.asarray(rows, dtype=np.int64)
     out = np.zeros(len(rows), dtype=np.float32)
-    weights: dict[int, float] = {}
-    for t in lexical.known(terms):
-        tid = lexical.vocab[t]
-        weights[tid] = weights.get(tid, 0.0) + lexical.idf(t)
+    weights = {lexical.vocab[t]: w for t, w in _idf_per_term(lexical, terms).items()}
     if not weights or rows.size == 0:
         return out
     ptr = lexical.term_ptr
