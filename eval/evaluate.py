@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from provenance import markdown_line, provenance
 
 MODES = ("lexical", "dense", "hybrid")
+METRICS = ("ndcg", "recall", "recall_cap", "recall30", "mrr")
+SPLITS = ("dev", "heldout", "heldout2")
 K_FETCH = 200  # hits fetched per query, so that >= 10 distinct units are available (a measure has plan and status passages)
 K_EVAL = 10
 DIMENSIONS = ("split", "lang", "group", "type")
@@ -63,12 +65,16 @@ def gains(q: dict[str, Any]) -> dict[Unit, int]:
 
 
 def score(ranked: list[Unit], g: dict[Unit, int], k: int = K_EVAL) -> dict[str, float]:
-    """nDCG@k (ideal DCG over all judged units), Recall@k over all relevant units, MRR over the fetched list."""
+    """nDCG@k (ideal DCG over all judged units); Recall@k over all relevant units ("recall") and over at
+    most k of them ("recall_cap": a query with 15 relevant units scores 1.0 with 10 of them in its top
+    10, where "recall" cannot exceed 10/15); Recall@30; MRR over the fetched list."""
     dcg = sum(g.get(u, 0) / log2(i + 2) for i, u in enumerate(ranked[:k]))
     idcg = sum(v / log2(i + 2) for i, v in enumerate(sorted(g.values(), reverse=True)[:k]))
     found = sum(1 for u in ranked[:k] if u in g)
+    found30 = sum(1 for u in ranked[:30] if u in g)
     first = next((i + 1 for i, u in enumerate(ranked) if u in g), None)
     return {"ndcg": dcg / idcg if idcg else 0.0, "recall": found / len(g) if g else 0.0,
+            "recall_cap": found / min(len(g), k) if g else 0.0, "recall30": found30 / len(g) if g else 0.0,
             "mrr": 1.0 / first if first else 0.0}
 
 
@@ -119,7 +125,7 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
             groups[d] = defaultdict(list)
             for r in mr:
                 groups[d][r[d]].append(r)
-        out[mode] = {d: {s: {"n": len(rs), **{m: sum(r[m] for r in rs) / len(rs) for m in ("ndcg", "recall", "mrr", "ms")}}
+        out[mode] = {d: {s: {"n": len(rs), **{m: sum(r[m] for r in rs) / len(rs) for m in METRICS + ("ms",)}}
                          for s, rs in sorted(sl.items())} for d, sl in groups.items()}
     return out
 
@@ -127,17 +133,19 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def md_table(summary: dict[str, Any], dim: str) -> str:
     """One Markdown table: a row per slice, nDCG@10 / R@10 / MRR columns per mode."""
     modes = list(summary)
-    head = "| " + dim + " | n | " + " | ".join(f"{m} nDCG@10 | {m} R@10 | {m} MRR" for m in modes) + " |"
-    lines = [head, "|" + "---|" * (2 + 3 * len(modes))]
+    head = "| " + dim + " | n | " + " | ".join(
+        f"{m} nDCG@10 | {m} R@10 | {m} R@10 capped | {m} R@30 | {m} MRR" for m in modes) + " |"
+    lines = [head, "|" + "---|" * (2 + len(METRICS) * len(modes))]
     for s in summary[modes[0]][dim]:
-        cells = [f"{summary[m][dim][s][k]:.3f}" for m in modes for k in ("ndcg", "recall", "mrr")]
+        cells = [f"{summary[m][dim][s][k]:.3f}" for m in modes for k in METRICS]
         lines.append(f"| {s} | {summary[modes[0]][dim][s]['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def write_markdown(path: Path, summary: dict[str, Any], rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:
     parts = [f"# Retrieval evaluation\n\nindex `{meta['index']}` · split `{meta['split']}` · {meta['n_queries']} queries · "
-             f"k_fetch={K_FETCH}, cutoff={K_EVAL} · gains core=2, relevant=1 · {meta['date']}\n",
+             f"k_fetch={K_FETCH}, cutoff={K_EVAL} · gains core=2, relevant=1 · glossary `{meta['glossary']}` · "
+             f"{meta['date']}\n",
              "## Timing\n\n| mode | mean ms/query |\n|---|---|\n" + "\n".join(
                  f"| {m} | {summary[m]['overall']['all']['ms']:.1f} |" for m in summary)
              + f"\n\nIndex open: {meta['open_s']:.1f} s\n",
@@ -157,7 +165,9 @@ def write_markdown(path: Path, summary: dict[str, Any], rows: list[dict[str, Any
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--index", default="indexes/default", help="index directory for koritsu_search.open_index")
-    ap.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    ap.add_argument("--split", choices=(*SPLITS, "all"), default="dev")
+    ap.add_argument("--glossary", default=None,
+                    help="search with this glossary instead of the index's: a file, default or none (glossary off)")
     ap.add_argument("--out", default="eval/results/retrieval.md", help="Markdown report; JSON goes next to it")
     ap.add_argument("--queries", default=str(Path(__file__).with_name("queries.jsonl")))
     ap.add_argument("--minutes", default="corpus/r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt",
@@ -174,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     if not queries:
         ap.error(f"no queries in split {args.split!r}")
     t0 = time.perf_counter()
-    idx = open_index(args.index)
+    from koritsu_search.glossary import load_glossary
+
+    idx = open_index(args.index, glossary=None if args.glossary is None else load_glossary(args.glossary))
     open_s = time.perf_counter() - t0
     speakers = expected_speakers(Path(args.minutes))
     rows: list[dict[str, Any]] = []
@@ -188,16 +200,19 @@ def main(argv: list[str] | None = None) -> int:
     summary = aggregate(rows)
     meta = {"index": args.index, "split": args.split, "n_queries": len(queries), "open_s": open_s,
             "date": time.strftime("%Y-%m-%d %H:%M"), "k_fetch": K_FETCH, "cutoff": K_EVAL,
-            "provenance": provenance(idx.searcher.config)}
+            "provenance": provenance(idx.searcher.config), "glossary": idx.searcher.glossary.source,
+            "glossary_sha256": idx.searcher.glossary.sha256}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_markdown(out, summary, rows, meta)
     out.with_suffix(".json").write_text(json.dumps({"meta": meta, "summary": summary, "per_query": rows},
                                                    ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"split={args.split} n={len(queries)}\n| mode | nDCG@10 | R@10 | MRR | ms/query |\n|---|---|---|---|---|")
+    print(f"split={args.split} n={len(queries)} glossary={meta['glossary']}\n"
+          "| mode | nDCG@10 | R@10 | R@10 capped | R@30 | MRR | ms/query |\n|---|---|---|---|---|---|---|")
     for m, s in summary.items():
         a = s["overall"]["all"]
-        print(f"| {m} | {a['ndcg']:.3f} | {a['recall']:.3f} | {a['mrr']:.3f} | {a['ms']:.1f} |")
+        print(f"| {m} | {a['ndcg']:.3f} | {a['recall']:.3f} | {a['recall_cap']:.3f} | {a['recall30']:.3f} | "
+              f"{a['mrr']:.3f} | {a['ms']:.1f} |")
     print(f"wrote {out} and {out.with_suffix('.json')}", file=sys.stderr)
     return 0
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 
 from .confidence import FEATURES, Calibration, QueryScores, item_features, load_calibration
+from .glossary import Glossary
 from .ingest.kinds import record_kind
 from .intent import read_intent
 from .listing import summarize_en
@@ -26,12 +27,12 @@ COMMON_TERM_SHARE = 0.15
 
 
 @lru_cache(maxsize=512)
-def question_terms(question: str) -> tuple[str, ...]:
+def question_terms(question: str, glossary: Glossary | None = None) -> tuple[str, ...]:
     """The question's Sudachi terms, plus the glossary's Japanese for its English words, once each."""
     seg = get_segmenter()
     terms = seg.lexical_terms(question)
     if re.search(r"[A-Za-z]", question):
-        terms += seg.lexical_terms(" ".join(translate(question).terms))
+        terms += seg.lexical_terms(" ".join(translate(question, glossary).terms))
     return tuple(dict.fromkeys(t for t in terms if t))
 
 
@@ -41,7 +42,7 @@ def highlight_terms(searcher: Searcher, question: str) -> set[str]:
     Terms found in a large share of passages (孤独, 孤立, 施策 here) would mark every line, so
     they are dropped unless nothing else is left.
     """
-    terms = list(question_terms(question))
+    terms = list(question_terms(question, searcher.glossary))
     n = max(searcher.store.lexical.n_docs, 1)
     distinctive = [t for t in terms if searcher.store.lexical.df(t) <= COMMON_TERM_SHARE * n]
     # Single characters split off a compound (人 of 外国人) would mark every other line.
@@ -125,7 +126,7 @@ def rank_groups(
 
 def best_match(searcher: Searcher, question: str, text: str) -> float:
     """Share of the question (idf-weighted, English through the glossary) that one passage holds."""
-    terms = question_terms(question)
+    terms = question_terms(question, searcher.glossary)
     if not terms:
         return 0.0
     have = set(get_segmenter().lexical_terms(text))

@@ -187,6 +187,10 @@ def index(
         "--shard", metavar="K/N", help="With --embed-only: embed only the passages of shard K of N.")] = "0/1",
     vectors: Annotated[Optional[list[Path]], typer.Option(
         "--vectors", metavar="DIR", help="Use the vectors of --embed-only output in DIR instead of embedding (repeatable).")] = None,
+    glossary: Annotated[Optional[str], typer.Option(
+        "--glossary", metavar="PATH|default|none",
+        help="English → Japanese query glossary (TSV, see koritsu_search/data/README.md): a file, the package's "
+             "(default) or none. The index keeps a copy; later runs keep it.")] = None,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Build or update an index; unchanged text is never embedded twice."""
@@ -204,6 +208,7 @@ def index(
             paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
             rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr, wait=wait,
             max_file_bytes=max_file_bytes(max_file_mb), engine=spec, vectors_from=vectors or (),
+            glossary=glossary,
         )
     except KoritsuError as exc:
         _fail_with(exc)
@@ -447,6 +452,29 @@ def info(index_dir: IndexOpt = DEFAULT_INDEX) -> None:
         _dump(Manifest.read(index_dir).to_dict())
     except KoritsuError as exc:
         _fail_with(exc)
+
+
+@app.command("glossary-gaps", cls=PlainCommand)
+def glossary_gaps(
+    index_dir: IndexOpt = DEFAULT_INDEX,
+    glossary: Annotated[Optional[str], typer.Option(
+        "--glossary", metavar="PATH|default|none", help="Check against this glossary (default: the index's own).")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many terms to list.")] = 200,
+    min_passages: Annotated[int, typer.Option("--min-passages", min=1, help="Ignore terms in fewer passages.")] = 2,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """List frequent corpus terms that no glossary entry reaches (term, passages, example), to extend a glossary."""
+    from .glossary_gaps import index_gaps
+
+    try:
+        gaps = index_gaps(index_dir, glossary, top, min_passages)
+    except KoritsuError as exc:
+        _fail_with(exc)
+    if fmt == Format.json:
+        _dump([g.__dict__ for g in gaps])
+    else:
+        for g in gaps:
+            typer.echo(f"{g.term}\t{g.passages}\t{g.example}")
 
 
 @app.command(cls=PlainCommand)

@@ -25,7 +25,17 @@ class FusionConfig:
     ministry_rows: int = 2000  # at most this many passages of a named ministry join the candidates
     speech_boost: float = 0.35  # a speaker turn, when the query asks what was said
     procedural_penalty: float = 0.5  # a chair's thanks and hand-over, unless the query asks about proceedings
-    sibling_weight: float = 0.2  # share of a record's second-best passage added to its passages
+    dense_feedback: float = 0.3  # hybrid: the query vector plus this times the mean of its top passages' vectors
+    dense_feedback_docs: int = 5
+    prose_penalty: float = 0.4  # a paragraph of running prose (no measure, no speaker): background, not a programme
+    title_penalty: float = 0.1  # a heading or bare name (no sentence): names a topic, says nothing of it
+    sibling_weight: float = 0.2  # share of a unit's second-best passage added to its passages
+    # A measure's passages support each other across documents (plan sheet + status row) rather than
+    # within one record: no better on dev (0.822 vs 0.828 nDCG@10, eval/results/ablation.md), so off.
+    measure_evidence: bool = False
+    # The Sudachi synonym leg's weight as a share (< 1) of the exact BM25 leg's: 0.1-0.5 did not help
+    # on dev (normalized forms already fold 子供/子ども/こども), so off.
+    synonym_share: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,9 +62,11 @@ class LegScores:
     prf: np.ndarray
     translation: np.ndarray
     priors: np.ndarray
-    records: np.ndarray  # each candidate's record code, for sibling support
+    records: np.ndarray  # each candidate's evidence unit (measure or record code), for sibling support
+    synonym: np.ndarray | None = None
     lexical_weight: float = 0.0
     translation_weight: float = 0.0
+    synonym_weight: float = 0.0
 
 
 def minmax(x: np.ndarray) -> np.ndarray:
@@ -78,6 +90,16 @@ def sibling_support(records: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return np.array([second[r] for r in records.tolist()], dtype=np.float32)
 
 
+def evidence_units(records: np.ndarray, measures: np.ndarray, no_measure: int | None, by_measure: bool) -> np.ndarray:
+    """Each passage's evidence unit: its measure (shared by a plan sheet and a status row) when it has
+    one and by_measure is set, else its record. Measure codes are shifted past the record codes."""
+    if not by_measure:
+        return records
+    offset = int(records.max()) + 1 if records.size else 0
+    has = measures != no_measure if no_measure is not None else np.ones(len(measures), dtype=bool)
+    return np.where(has, measures.astype(np.int64) + offset, records.astype(np.int64))
+
+
 def fuse(legs: LegScores, config: FusionConfig) -> np.ndarray:
     """The fused score of every candidate: normalized dense backbone, weighted lexical legs, priors,
     then support from the record's second-best passage."""
@@ -88,6 +110,8 @@ def fuse(legs: LegScores, config: FusionConfig) -> np.ndarray:
         + legs.translation_weight * by_max(legs.translation)
         + legs.priors
     )
+    if legs.synonym is not None and legs.synonym_weight:
+        fused = fused + legs.synonym_weight * by_max(legs.synonym)
     if config.sibling_weight:
         fused = fused + config.sibling_weight * sibling_support(legs.records, fused)
     return fused.astype(np.float32, copy=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 from .answer import ask
 from .embed.base import Embedder
 from .fusion import FusionConfig
+from .glossary import Glossary
 from .index.manifest import Manifest
 from .index.store import IndexStore
 from .linking import Measure
@@ -19,23 +20,24 @@ class Index:
     """An opened index with its searcher: what the CLI, the app and the evaluation use."""
 
     def __init__(self, store: IndexStore, embedder: Embedder | Callable[[], Embedder] | None = None,
-                 config: FusionConfig | None = None) -> None:
+                 config: FusionConfig | None = None, glossary: Glossary | None = None) -> None:
         self.store = store
-        self.searcher = Searcher(store, embedder, config)
+        self.searcher = Searcher(store, embedder, config, glossary)
         self._config = config
+        self._glossary = glossary
 
     @classmethod
     def open(cls, path: str | Path = "indexes/default", embedder: Embedder | Callable[[], Embedder] | None = None,
-             config: FusionConfig | None = None) -> Index:
+             config: FusionConfig | None = None, glossary: Glossary | None = None) -> Index:
         """Open and check an index directory; the model is loaded on the first query that needs it.
 
-        An explicit fusion config overrides the one the index was built with (for experiments)."""
-        return cls(IndexStore.open(path, check_fusion=config is None), embedder, config)
+        An explicit fusion config or glossary overrides the one the index was built with (for experiments)."""
+        return cls(IndexStore.open(path, check_fusion=config is None), embedder, config, glossary)
 
     def reopen(self) -> Index:
         """The same directory opened again (after a rebuild), sharing this index's model and fusion config."""
         return Index(IndexStore.open(self.path, check_fusion=self._config is None), self.searcher.embedder_source,
-                     self._config)
+                     self._config, self._glossary)
 
     def close(self) -> None:
         """Let the engine go now instead of when the index is garbage collected."""
@@ -99,6 +101,6 @@ class Index:
 
 
 def open_index(path: str | Path = "indexes/default", embedder: Embedder | Callable[[], Embedder] | None = None,
-               config: FusionConfig | None = None) -> Index:
+               config: FusionConfig | None = None, glossary: Glossary | None = None) -> Index:
     """Load an index directory; the model is loaded on the first query that needs it."""
-    return Index.open(path, embedder, config)
+    return Index.open(path, embedder, config, glossary)

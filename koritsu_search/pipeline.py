@@ -36,6 +36,7 @@ def build_default_index(
     max_file_bytes: int | None = MAX_FILE_BYTES,
     engine: EngineSpec | None = None,
     vectors_from: Iterable[str | Path] = (),
+    glossary: str | Path | None = None,
 ) -> BuildReport:
     """Build or update an index with the chosen (or default, offline) embedding model."""
     from .embed import model_id_for
@@ -53,6 +54,7 @@ def build_default_index(
         ocr=ocr,
         wait=wait,
         max_file_bytes=max_file_bytes,
+        glossary=glossary,
         engine=engine,
         vectors_from=vectors_from,
     )

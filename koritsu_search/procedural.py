@@ -60,6 +60,16 @@ def is_procedural(text: str) -> bool:
     return bool(sentences) and all(is_procedural_sentence(s) for s in sentences)
 
 
+MAX_TITLE_CHARS = 40
+
+
+def is_title_only(text: str) -> bool:
+    """True for a heading, a measure's bare name or a date line: short, and no sentence in it (no 。).
+    It names a topic without saying anything about it, so it is weak evidence for an answer."""
+    s = unicodedata.normalize("NFKC", text).strip()
+    return len(s) <= MAX_TITLE_CHARS and "。" not in s
+
+
 def asks_proceedings(question: str) -> bool:
     """True when the question is about how the meeting was run (then procedural lines are answers)."""
     return bool(_ASKS_PROCEEDINGS.search(question.lower()))

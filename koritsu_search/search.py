@@ -7,9 +7,12 @@ The fusion follows what was measured on this corpus (eval/results/retrieval.md):
   question, whose words the Japanese index does not know, does not;
 - English words are translated through a domain glossary (translate.py) into the corpus's
   Japanese terms, which get a BM25 leg weighted by the share of words translated;
-- a pseudo-relevance-feedback BM25 query from the top dense passages' Sudachi terms;
+- a pseudo-relevance-feedback BM25 query from the top dense passages' Sudachi terms, and (hybrid)
+  the query vector moved towards its top passages' vectors before the dense search;
+- optionally, a BM25 leg over the query terms' Sudachi synonyms (synonyms.py; off by default);
 - small priors: passages of a ministry the query names, speaker turns when the query asks
-  what was said, and support from a record's second-best passage.
+  what was said, support from a record's second-best passage; penalties for procedural lines,
+  title-only passages (a heading or a bare name) and running prose without a measure or speaker.
 Every weight lives in fusion.FusionConfig, set on the development split only; the held-out
 split is reported, not tuned. A Searcher takes ready components (the passage store, the dense
 and lexical indexes, the embedder); it never reads files.
@@ -29,13 +32,15 @@ import numpy as np
 
 from .embed.base import Embedder, is_embedder
 from .errors import QueryError
-from .fusion import FusionConfig, LegScores, fuse
+from .fusion import FusionConfig, LegScores, evidence_units, fuse
+from .glossary import Glossary
 from .index.retrieval import NO_LEG, LexicalLeg, Scope
 from .index.store import IndexStore
 from .intent import Intent, read_intent
 from .models import Filters, Hit
 from .procedural import asks_proceedings
 from .segment import get_segmenter
+from .synonyms import SynonymTable
 from .translate import translate
 
 MODES = ("hybrid", "dense", "lexical")
@@ -54,6 +59,8 @@ class SearchTrace:
     prf_terms: list[str] = field(default_factory=list)
     translated_terms: list[str] = field(default_factory=list)
     translation_weight: float = 0.0
+    synonym_terms: list[str] = field(default_factory=list)
+    synonym_weight: float = 0.0
     intent: Intent = field(default_factory=Intent)
     # The fused scores of every candidate (not only the k returned): the query's score distribution.
     fused_max: float = 0.0
@@ -105,12 +112,16 @@ class Searcher:
         store: IndexStore,
         embedder: Embedder | Callable[[], Embedder] | None = None,
         config: FusionConfig | None = None,
+        glossary: Glossary | None = None,
     ) -> None:
         self.store = store
         self.config = config or store.manifest.fusion_config()
+        self.glossary = store.glossary if glossary is None else glossary  # another one only for experiments
         self._embedder_source = embedder
         self._embedder: Embedder | None = embedder if is_embedder(embedder) else None  # type: ignore[assignment]
         self._lock = threading.Lock()
+        self._synonyms: SynonymTable | None = None
+        self._unit_codes: np.ndarray | None = None
         if self._embedder is not None:
             store.check_model(self._embedder.model_id)
 
@@ -169,6 +180,9 @@ class Searcher:
         trace.timings_ms["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         dense_ids = engine.dense_top(qv, n_cand, scope)
+        if mode == "hybrid" and self.config.dense_feedback and dense_ids.size:
+            qv = self._feedback_vector(qv, dense_ids)
+            dense_ids = engine.dense_top(qv, n_cand, scope)
         trace.timings_ms["faiss"] = (time.perf_counter() - t) * 1000
 
         if mode == "dense":
@@ -184,13 +198,14 @@ class Searcher:
             trace.timings_ms["bm25"] += (time.perf_counter() - t) * 1000  # an engine's lexical top-N runs here
             t = time.perf_counter()
             dense = engine.dense_score(qv, ids)
-            bm, prf, trans = (leg.at(ids) for leg in lexical_legs)
+            bm, prf, trans, syn = (leg.at(ids) for leg in lexical_legs)
             trace.coverage = store.lexical.coverage(terms)
             trace.lexical_weight = self.config.lexical_weight * trace.coverage
             legs = LegScores(
-                ids=ids, dense=dense, bm25=bm, prf=prf, translation=trans,
-                priors=self._priors(ids, trace.intent, q), records=store.passages.column("record")[ids],
+                ids=ids, dense=dense, bm25=bm, prf=prf, translation=trans, synonym=syn,
+                priors=self._priors(ids, trace.intent, q), records=self._units()[ids],
                 lexical_weight=trace.lexical_weight, translation_weight=trace.translation_weight,
+                synonym_weight=trace.synonym_weight,
             )
             fused = fuse(legs, self.config)
         if fused.size:
@@ -218,9 +233,10 @@ class Searcher:
 
     def _lexical_legs(
         self, q: str, terms: list[str], dense_ids: np.ndarray, scope: Scope, trace: SearchTrace
-    ) -> tuple[LexicalLeg, LexicalLeg, LexicalLeg]:
-        """BM25 of the query, of feedback terms from the top dense passages, and of the glossary's
-        translation of the query's English words (each 0 outside the scope)."""
+    ) -> tuple[LexicalLeg, LexicalLeg, LexicalLeg, LexicalLeg]:
+        """BM25 of the query, of feedback terms from the top dense passages, of the glossary's
+        translation of the query's English words, and of the query terms' dictionary synonyms
+        (each 0 outside the scope)."""
         t = time.perf_counter()
         engine = self.store.retrieval
         bm = engine.lexical(terms, scope)
@@ -231,13 +247,61 @@ class Searcher:
             if trace.prf_terms:
                 prf = engine.lexical(trace.prf_terms, scope)
         if re.search(r"[A-Za-z]", q):
-            tr = translate(q)
+            tr = translate(q, self.glossary)
             if tr.terms:
                 trace.translated_terms = get_segmenter().lexical_terms(" ".join(tr.terms))
                 trace.translation_weight = self.config.translation_weight * tr.coverage
                 trans = engine.lexical(trace.translated_terms, scope)
+        syn = self._synonym_leg(q, scope, trace)
         trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
-        return bm, prf, trans
+        return bm, prf, trans, syn
+
+    def _synonym_leg(self, q: str, scope: Scope, trace: SearchTrace) -> LexicalLeg:
+        """BM25 of the index words that share a Sudachi synonym group with a query term; weighted by
+        the (idf-weighted) share of the query that has such words, times a share of the exact leg."""
+        if not self.config.synonym_share:
+            return NO_LEG
+        groups = get_segmenter().synonym_groups(q)
+        table = self.synonyms
+        expansions = table.expand(groups)
+        if not expansions:
+            return NO_LEG
+        lexical = self.store.lexical
+        unknown_idf = lexical.idf("\x00")  # a word the index does not hold weighs as a rare one
+        weights = {t: (lexical.idf(t) if lexical.df(t) else unknown_idf) for t, _ in groups}
+        expanded = {t for t, gids in groups
+                    if not t.isascii() and any(w != t for g in gids for w in table.members.get(g, ()))}
+        total = sum(weights.values())
+        share = sum(w for t, w in weights.items() if t in expanded) / total if total else 0.0
+        trace.synonym_terms = expansions
+        trace.synonym_weight = self.config.synonym_share * self.config.lexical_weight * share
+        return self.store.retrieval.lexical(expansions, scope)
+
+    @property
+    def synonyms(self) -> SynonymTable:
+        """The dictionary's synonym groups over this index's words (built on first use, ~0.1 s)."""
+        with self._lock:
+            if self._synonyms is None:
+                self._synonyms = SynonymTable.from_vocabulary(self.store.lexical.vocab)
+            return self._synonyms
+
+    def _units(self) -> np.ndarray:
+        """Each passage's evidence unit for sibling support: its measure (plan sheet and status row
+        alike) when it has one, else its record."""
+        with self._lock:
+            if self._unit_codes is None:
+                ps = self.store.passages
+                self._unit_codes = evidence_units(ps.column("record"), ps.column("measure"), ps.code("measure", ""),
+                                                  self.config.measure_evidence)
+            return self._unit_codes
+
+    def _feedback_vector(self, qv: np.ndarray, top_ids: np.ndarray) -> np.ndarray:
+        """The query vector moved towards its top passages (Rocchio), normalized: a thematic query
+        then reaches passages worded like the best matches rather than like the query."""
+        top = self.store.retrieval.dense_vectors(top_ids[: self.config.dense_feedback_docs])
+        moved = np.asarray(qv, dtype=np.float32) + self.config.dense_feedback * top.mean(axis=0)
+        norm = float(np.linalg.norm(moved))
+        return (moved / norm).astype(np.float32) if norm else np.asarray(qv, dtype=np.float32)
 
     def _feedback_terms(self, top_ids: np.ndarray, query_terms: list[str]) -> list[str]:
         """The most distinctive terms of the top dense passages."""
@@ -277,6 +341,11 @@ class Searcher:
         bonus = np.zeros(len(ids), dtype=np.float32)
         if cfg.procedural_penalty and not asks_proceedings(question):
             bonus -= cfg.procedural_penalty * passages.procedural[ids]
+        if cfg.title_penalty:
+            bonus -= cfg.title_penalty * passages.title_only[ids]
+        paragraph = passages.code("kind", "paragraph")
+        if cfg.prose_penalty and paragraph is not None:
+            bonus[passages.column("kind")[ids] == paragraph] -= cfg.prose_penalty
         if intent.ministries:  # once per passage, however many named ministries it has
             named_any = np.zeros(len(ids), dtype=bool)
             for m in intent.ministries:

@@ -197,6 +197,26 @@ class Segmenter:
         """Normalized, folded content-word terms for BM25 (C units plus A sub-units)."""
         return [t for t, _, _ in self._terms_with_spans(text)]
 
+    def synonym_groups(self, text: str) -> list[tuple[str, tuple[int, ...]]]:
+        """Each lexical term of the text (as lexical_terms gives them) with the synonym group ids
+        Sudachi's dictionary gives its morpheme (自殺 and 自死 share one)."""
+        from sudachipy import SplitMode
+
+        out: list[tuple[str, tuple[int, ...]]] = []
+        for m, _ in self._morphemes(text, "C"):
+            term = self._term(m)
+            if term is not None:
+                out.append((term, tuple(m.synonym_group_ids())))
+            elif m.part_of_speech()[0] in _DROP_POS:
+                continue
+            subs = m.split(SplitMode.A)
+            if len(subs) > 1:
+                for a in subs:
+                    sub = self._term(a)
+                    if sub is not None:
+                        out.append((sub, tuple(a.synonym_group_ids())))
+        return out
+
     def sentences(self, text: str) -> list[tuple[int, int]]:
         """Stripped sentence spans: split at 。！？!? outside 「」『』（）, and at newlines/tabs (cached per text;
         do not modify the list returned)."""

@@ -1,21 +1,18 @@
 """English query words to the Japanese terms the corpus uses, through a domain glossary.
 
-The BM25 leg cannot match English words in Japanese text. The glossary
-(data/glossary_en_ja.tsv, built from the corpus vocabulary) maps English phrases to the
-Japanese surface forms that occur in the documents, so an English question gets a lexical
-leg of its own.
+The BM25 leg cannot match English words in Japanese text. A glossary (glossary.py; the
+default is data/glossary_en_ja.tsv, built from the corpus vocabulary) maps English phrases to
+the Japanese surface forms that occur in the documents, so an English question gets a lexical
+leg of its own. An index keeps the glossary it was built with.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
-MAX_PHRASE_WORDS = 8
-_WORD = re.compile(r"[a-z0-9#][a-z0-9#+&'\-]*")
+from .glossary import DEFAULT_NAME, MAX_KEY_WORDS, Glossary, english_words, load_glossary
+
 # Words that carry no meaning on their own; they never count as untranslated.
 _FUNCTION_WORDS = frozenset(
     """a an the of for to in on at by with and or are is was were be been do does did what which who whom
@@ -50,39 +47,28 @@ def _singular(word: str) -> list[str]:
     return forms
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
-
-
 @lru_cache(maxsize=1)
-def glossary() -> dict[tuple[str, ...], list[str]]:
-    """The glossary as {tuple of English words: Japanese terms}."""
-    out: dict[tuple[str, ...], list[str]] = {}
-    text = resources.files("koritsu_search").joinpath("data/glossary_en_ja.tsv").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#") or "\t" not in line:
-            continue
-        en, ja = line.split("\t", 1)
-        key = tuple(_words(en))
-        if key:
-            out.setdefault(key, []).extend(t for t in ja.split() if t)
-    return out
+def default_glossary() -> Glossary:
+    """The glossary shipped with the package."""
+    return load_glossary(DEFAULT_NAME)
 
 
-def translate(query: str) -> Translation:
-    """Greedy longest-phrase lookup of the query's English words (plurals folded)."""
-    words = _words(query)
-    table = glossary()
+def translate(query: str, glossary: Glossary | None = None) -> Translation:
+    """Greedy longest-phrase lookup of the query's English words (plurals folded) in the glossary
+    (the package's when none is given)."""
+    words = english_words(query)
+    table = default_glossary() if glossary is None else glossary
     result = Translation(content_words=sum(1 for w in words if w not in _FUNCTION_WORDS))
     i = 0
     while i < len(words):
         found = None
-        for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+        for n in range(min(MAX_KEY_WORDS, len(words) - i), 0, -1):
             phrase = words[i : i + n]
             for last in _singular(phrase[-1]):
                 key = (*phrase[:-1], last)
-                if key in table:
-                    found = (n, table[key])
+                terms = table.get(key)
+                if terms:
+                    found = (n, terms)
                     break
             if found:
                 break

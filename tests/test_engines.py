@@ -97,6 +97,15 @@ def test_both_engines_return_the_same_hits_in_the_same_order(built: dict[str, Pa
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_dense_vectors_are_the_stored_ones(built: dict[str, Path], engine: str) -> None:
+    """Query feedback (FusionConfig.dense_feedback) reads passage vectors through the engine."""
+    idx = open_index(built[engine], embedder=FakeEmbedder())
+    rows = np.array([0, 5, len(idx.store.passages) - 1], dtype=np.int64)
+    stored = np.load(built[engine] / "vectors.npy")[rows]
+    assert np.allclose(idx.store.retrieval.dense_vectors(rows), stored, atol=1e-6)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_ask_and_measure_read_through_the_engine(built: dict[str, Path], engine: str) -> None:
     idx = open_index(built[engine], embedder=FakeEmbedder())
     answer = idx.ask("フードドライブ", k=5)

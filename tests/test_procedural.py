@@ -64,7 +64,10 @@ def test_without_the_penalty_the_hand_over_would_rank(seed_index) -> None:
     from koritsu_search.search import Searcher
 
     def procedural_rank(q: str, penalty: float) -> int | None:
-        searcher = Searcher(seed_index.store, seed_index.embedder, replace(seed_index.searcher.config, procedural_penalty=penalty))
+        # The penalty alone: the other priors and the query feedback held off.
+        config = replace(seed_index.searcher.config, procedural_penalty=penalty, dense_feedback=0.0, title_penalty=0.0,
+                         prose_penalty=0.0)
+        searcher = Searcher(seed_index.store, seed_index.embedder, config)
         hits = searcher.search(q, k=20)
         return next((n for n, h in enumerate(hits) if h.kind == "speech" and is_procedural(h.text)), None)
 

@@ -26,6 +26,7 @@ from .backend import build_engine, check_reachable
 from .columns import PassageStore
 from .contract import TERM_KEYS, current_contract
 from .engine_spec import BuildInputs, EngineSpec
+from .glossary_file import choose_glossary, contract_entries, write_glossary
 from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
 from .manifest import MANIFEST_NAME, Manifest, SourceEntry, now_iso
@@ -115,7 +116,7 @@ def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, An
     try:
         manifest = Manifest.read(index_dir)
         docs = load_documents(index_dir)
-        passages = PassageStore(index_dir)
+        passages = PassageStore(index_dir, for_update=True)
         lexical = LexicalIndex.load(index_dir, len(passages), mmap=True)  # only its terms are reused
         vectors = np.load(index_dir / VECTORS_FILE, mmap_mode="r")
         if vectors.shape != (len(passages), manifest.dim):
@@ -156,6 +157,7 @@ def build_index(
     max_file_bytes: int | None = MAX_FILE_BYTES,
     engine: EngineSpec | None = None,
     vectors_from: Iterable[str | Path] = (),
+    glossary: str | Path | None = None,
 ) -> BuildReport:
     """Index the given files and folders into index_dir, re-embedding only what changed.
 
@@ -163,6 +165,8 @@ def build_index(
     A file over max_file_bytes is skipped and reported (None: no limit). `engine` says where the
     dense and sparse indexes live (default: as the index in place, else the embedded FAISS engine);
     `vectors_from` names folders of `embed_only` output whose vectors are used instead of embedding.
+    `glossary` is "default", "none" or a file (default: as the index in place, else the package's);
+    the index keeps a copy.
 
     `embedder` may be a factory so that an unchanged corpus never loads the model; then pass
     `model_id` so stored vectors can be reused without loading it.
@@ -173,12 +177,14 @@ def build_index(
                                dense_params=(engine.dense_params if engine else None) or faiss_params)
     with build_lock(index_dir, wait):
         return _build(paths, index_dir, embedder, model_id, spec, progress,
-                      ParseOptions(kind, password, ocr, max_file_bytes), [Path(v) for v in vectors_from])
+                      ParseOptions(kind, password, ocr, max_file_bytes), [Path(v) for v in vectors_from],
+                      glossary)
 
 
 def _build(
     paths: Iterable[str | Path], index_dir: Path, embedder: Embedder | EmbedderFactory, model_id: str | None,
     spec: EngineSpec, progress: bool, options: ParseOptions, vectors_from: list[Path],
+    glossary_spec: str | Path | None = None,
 ) -> BuildReport:
     t0 = time.perf_counter()
     report = BuildReport(index_dir=str(index_dir))
@@ -198,6 +204,8 @@ def _build(
     # The engine and URI of the index in place are kept even when it cannot be reused (rebuilt or damaged).
     recorded = prev.manifest or _recorded_manifest(index_dir)
     check_reachable(spec, recorded)  # an unknown engine, a misplaced option or a bad URI fail before any work
+    glossary = choose_glossary(glossary_spec, index_dir, recorded.contract if recorded else None)
+    contract.update(contract_entries(glossary))
     if vectors_from:
         if model_id is None:
             model_id = get_embedder().model_id
@@ -279,6 +287,7 @@ def _build(
         manifest.build = {k: v for k, v in report.to_dict().items() if k in ("embedded", "reused_vectors", "seconds")}
 
         def write(tmp: Path) -> None:
+            write_glossary(tmp, glossary)
             write_index_files(tmp, manifest, documents, passages, procedural, vectors, built.save, lexical)
             built.commit()  # an external engine's switch (Milvus: the alias), just before the directory's
 

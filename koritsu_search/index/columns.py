@@ -15,17 +15,18 @@ import numpy as np
 
 from ..errors import IndexLoadError
 from ..models import Filters, Passage
+from ..procedural import is_title_only
 from .manifest import rebuild_hint
 
 PASSAGES_FILE = "passages.jsonl"
 COLUMNS_FILE = "columns.npz"
 VALUES_FILE = "columns.json"
 # Single-valued columns (one code per passage) and multi-valued ones (a CSR list per passage).
-SINGLE = ("record", "doc", "kind", "field")
+SINGLE = ("record", "doc", "kind", "field", "measure")
 MULTI = ("ministry", "section")
 # Parsed passages kept in memory: every passage of a small index, the often-hit ones of a large one.
 CACHED_PASSAGES = 20_000
-_ATTR = {"record": "record_id", "doc": "doc_id", "kind": "kind", "field": "field",
+_ATTR = {"record": "record_id", "doc": "doc_id", "kind": "kind", "field": "field", "measure": "measure_key",
          "ministry": "ministries", "section": "section"}
 
 
@@ -90,7 +91,9 @@ def write_store(directory: Path, passages: Sequence[Passage], procedural: np.nda
             ptr, vals = multi[name]
             vals.extend(codes[name](v) for v in getattr(p, _ATTR[name]))
             ptr.append(len(vals))
+    title_only = np.fromiter((is_title_only(p.text) for p in passages), dtype=bool, count=len(passages))
     arrays: dict[str, np.ndarray] = {"offsets": offsets, "procedural": np.asarray(procedural, dtype=bool),
+                                     "title_only": title_only,
                                      "content_hash": np.array([p.content_hash for p in passages], dtype="S32")}
     arrays.update(single)
     for name, (ptr, vals) in multi.items():
@@ -113,16 +116,24 @@ def _read_passage(rows: RowFile, offsets: np.ndarray, i: int) -> Passage:
 class PassageStore(Sequence[Passage]):
     """Passages of an opened index: columns in memory, full rows parsed only when asked for."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, for_update: bool = False) -> None:
+        """for_update: an index of an older passages layout is read too, for what an update reuses
+        (content hashes; the vectors and terms beside them), its missing columns left empty."""
         self._dir = directory
         with np.load(directory / COLUMNS_FILE) as data:
             self._cols: dict[str, np.ndarray] = {k: data[k] for k in data.files}
         self.values: dict[str, list[str]] = json.loads((directory / VALUES_FILE).read_text(encoding="utf-8"))
         self._offsets = self._cols.pop("offsets")
         self.procedural: np.ndarray = self._cols.pop("procedural")
+        # Headings and bare names (procedural.is_title_only); an index of an older layout has none marked.
+        self.title_only: np.ndarray = self._cols.pop("title_only", np.zeros(len(self.procedural), dtype=bool))
         # What each passage's vector and terms were made from (updates reuse them by it).
         self.content_hashes: np.ndarray = self._cols.pop("content_hash")
         self._n = len(self._offsets) - 1
+        if for_update:
+            for c in SINGLE:
+                if c not in self.values:
+                    self.values[c], self._cols[c] = [""], np.zeros(self._n, dtype=np.int32)
         missing = [c for c in (*SINGLE, *MULTI) if c not in self.values]
         if missing or any(len(self._cols[c]) != self._n for c in SINGLE) or len(self.procedural) != self._n \
                 or len(self.content_hashes) != self._n:

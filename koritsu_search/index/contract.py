@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import resources
 from typing import Any
 
 from .. import chunking, procedural, segment
@@ -14,7 +13,7 @@ from ..ingest import INGEST_VERSION
 # Bump when the code that turns text into terms, or records into passages, changes its logic;
 # the rule tables themselves are hashed below, so editing a stop word needs no bump.
 TOKENIZER_LOGIC = 1
-PASSAGES_LOGIC = 1
+PASSAGES_LOGIC = 2  # 2: a measure column (plan sheet and status row share a measure key), title-only flags
 SUDACHI_MODES = ("C", "A")  # C units, plus the A units of a C unit that splits
 
 # Contract keys whose change makes stored terms unusable (re-segment every passage).
@@ -38,13 +37,8 @@ def passages_version() -> str:
     return f"{PASSAGES_LOGIC}-" + _digest(
         chunking.MAX_CHARS, chunking._SENTENCE_END.pattern, procedural.MAX_PROCEDURAL_CHARS,
         procedural._PROCEDURAL.pattern, procedural._OPEN_CLOSE.pattern, procedural._ANNOUNCE.pattern,
-        procedural._STAGE.pattern, procedural._CONTENT.pattern,
+        procedural._STAGE.pattern, procedural._CONTENT.pattern, procedural.MAX_TITLE_CHARS,
     )
-
-
-def glossary_sha256() -> str:
-    data = resources.files("koritsu_search").joinpath("data/glossary_en_ja.tsv").read_bytes()
-    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def current_contract(fusion: FusionConfig | None = None) -> dict[str, Any]:
@@ -55,7 +49,6 @@ def current_contract(fusion: FusionConfig | None = None) -> dict[str, Any]:
         "tokenizer_version": tokenizer_version(),
         "passages_version": passages_version(),
         "ingest_version": INGEST_VERSION,
-        "glossary_sha256": glossary_sha256(),
         "fusion": (fusion or FusionConfig()).to_dict(),
     }
 

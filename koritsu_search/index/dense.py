@@ -26,6 +26,10 @@ class DenseIndex(Protocol):
         """The exact inner product of the query with each given row."""
         ...
 
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of the given rows."""
+        ...
+
     def save(self, directory: Path) -> None: ...
 
     def describe(self) -> dict[str, Any]:

@@ -59,6 +59,10 @@ class Retrieval(Protocol):
         """The exact inner product of the query with each given row."""
         ...
 
+    def dense_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored passage vectors of the given rows (for query feedback)."""
+        ...
+
     def lexical(self, terms: list[str], scope: Scope) -> LexicalLeg: ...
 
     def describe(self) -> dict[str, Any]:
@@ -125,6 +129,9 @@ class EmbeddedRetrieval:
 
     def dense_score(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return self.dense.score(query, rows)
+
+    def dense_vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self.dense.vectors(rows)
 
     def lexical(self, terms: list[str], scope: Scope) -> LexicalLeg:
         return _FullLeg(self.lexical_index.scores(terms, scope.mask))

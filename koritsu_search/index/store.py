@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexLoadError, KoritsuError, QueryError
+from ..glossary import NO_GLOSSARY, Glossary
 from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
 from .backend import open_retrieval
 from .columns import PassageStore, RowFile, write_rows, write_store
 from .contract import current_contract
 from .dense import DenseIndex
+from .glossary_file import open_glossary
 from .lexical import LexicalIndex
 from .manifest import Manifest, Signature, manifest_signature, rebuild_hint
 from .retrieval import Retrieval
@@ -128,9 +130,10 @@ class IndexStore:
 
     def __init__(self, path: Path, manifest: Manifest, passages: PassageStore, retrieval: Retrieval,
                  lexical: LexicalIndex, records: _RecordFile, documents: list[Document],
-                 dense: DenseIndex | None = None) -> None:
+                 dense: DenseIndex | None = None, glossary: Glossary = NO_GLOSSARY) -> None:
         self.path = path
         self.manifest = manifest
+        self.glossary = glossary  # the English → Japanese glossary the index was built with
         self.passages = passages
         self.retrieval = retrieval  # the engine's search side (embedded FAISS + bm25s, or Milvus)
         self.dense = dense  # the embedded engine's dense index (None for an external engine)
@@ -166,6 +169,7 @@ class IndexStore:
             raise IndexLoadError(f"no index at {p}. Build it with: koritsu-search index --index {p} SOURCES")
         manifest = Manifest.read(p)
         manifest.check(p, current_contract(), ignore=() if check_fusion else ("fusion",))
+        glossary = open_glossary(p, manifest.contract)
         retrieval: Retrieval | None = None
         try:
             passages = PassageStore(p)
@@ -197,7 +201,7 @@ class IndexStore:
                 f"{manifest.record_count} records; found {counts[0]} passages, {counts[1]} vectors and "
                 f"{len(records)} records. {rebuild_hint(p)}"
             )
-        return cls(p, manifest, passages, retrieval, lexical, records, documents, dense)
+        return cls(p, manifest, passages, retrieval, lexical, records, documents, dense, glossary)
 
     def close(self) -> None:
         """Let the engine go now (a Milvus connection; a Milvus Lite file for other processes)."""

@@ -143,6 +143,9 @@ class MilvusRetrieval:
         return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32) @ np.asarray(
             query, dtype=np.float32)
 
+    def dense_vectors(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+
     def lexical(self, terms: list[str], scope: Scope) -> LexicalLeg:
         return _SparseLeg(self, terms, scope)
 

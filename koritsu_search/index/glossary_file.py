@@ -1,0 +1,68 @@
+"""The glossary an index keeps: chosen at build, copied into the folder, hashed in the manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexLoadError
+from ..glossary import (
+    DEFAULT_NAME,
+    NO_GLOSSARY,
+    OFF_NAME,
+    Glossary,
+    GlossaryError,
+    digest,
+    load_glossary,
+    package_glossary_bytes,
+    parse_glossary,
+)
+from .manifest import rebuild_hint
+
+GLOSSARY_FILE = "glossary.tsv"
+SHA_KEY = "glossary_sha256"  # contract keys
+SOURCE_KEY = "glossary"
+
+
+def choose_glossary(spec: str | Path | None, index_dir: Path, recorded: dict[str, Any] | None) -> Glossary:
+    """The glossary a build uses: the one asked for, else the index's own file if it was built with
+    one, else the package's. A bad file raises GlossaryError before anything is parsed."""
+    if spec is not None:
+        return load_glossary(spec)
+    source = (recorded or {}).get(SOURCE_KEY, DEFAULT_NAME)
+    if source == OFF_NAME:
+        return NO_GLOSSARY
+    if source != DEFAULT_NAME and (index_dir / GLOSSARY_FILE).exists():
+        return parse_glossary((index_dir / GLOSSARY_FILE).read_bytes(), source)
+    return load_glossary(DEFAULT_NAME)
+
+
+def contract_entries(glossary: Glossary) -> dict[str, Any]:
+    """What the manifest records of the glossary: where it came from and the hash of its bytes."""
+    return {SOURCE_KEY: glossary.source, SHA_KEY: glossary.sha256}
+
+
+def write_glossary(directory: Path, glossary: Glossary) -> None:
+    if glossary.sha256 is not None:
+        (directory / GLOSSARY_FILE).write_bytes(glossary.data)
+
+
+def open_glossary(directory: Path, contract: dict[str, Any]) -> Glossary:
+    """The glossary an index was built with, checked against the hash in its manifest.
+
+    An index from before the glossary was copied into the folder uses the package's glossary if
+    the hashes agree."""
+    sha = contract.get(SHA_KEY)
+    source = str(contract.get(SOURCE_KEY, DEFAULT_NAME))
+    if sha is None:
+        return NO_GLOSSARY
+    path = directory / GLOSSARY_FILE
+    try:
+        data = path.read_bytes() if path.exists() else package_glossary_bytes()
+        if digest(data) != sha:
+            where = str(path) if path.exists() else "the installed package's glossary"
+            raise IndexLoadError(f"{where} does not match the glossary this index was built with "
+                                 f"(sha256 {sha}). {rebuild_hint(directory)}")
+        return parse_glossary(data, source)
+    except GlossaryError as exc:
+        raise IndexLoadError(f"{directory}: its glossary is unusable ({exc}). {rebuild_hint(directory)}") from exc
