@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate import gains, load_queries, rank_units, run_mode, score  # noqa: F401
+from evaluate import load_queries, run_mode
 from provenance import markdown_line, provenance
 
 DEFAULT_VARIANTS = (

@@ -266,13 +266,9 @@ class Searcher:
         expansions = table.expand(groups)
         if not expansions:
             return NO_LEG
-        lexical = self.store.lexical
-        unknown_idf = lexical.idf("\x00")  # a word the index does not hold weighs as a rare one
-        weights = {t: (lexical.idf(t) if lexical.df(t) else unknown_idf) for t, _ in groups}
         expanded = {t for t, gids in groups
                     if not t.isascii() and any(w != t for g in gids for w in table.members.get(g, ()))}
-        total = sum(weights.values())
-        share = sum(w for t, w in weights.items() if t in expanded) / total if total else 0.0
+        share = self.store.lexical.weighted_share([t for t, _ in groups], expanded)
         trace.synonym_terms = expansions
         trace.synonym_weight = self.config.synonym_share * self.config.lexical_weight * share
         return self.store.retrieval.lexical(expansions, scope)

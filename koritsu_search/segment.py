@@ -167,14 +167,14 @@ class Segmenter:
             return None
         return term
 
-    def _terms_with_spans(self, text: str) -> Iterator[tuple[str, int, int]]:
-        """C-unit terms, each followed by its A-unit terms when the C unit splits."""
+    def _term_morphemes(self, text: str) -> Iterator[tuple[str, Any, int]]:
+        """(term, morpheme, chunk offset): C-unit terms, each followed by its A-unit terms when the C unit splits."""
         from sudachipy import SplitMode
 
         for m, off in self._morphemes(text, "C"):
             term = self._term(m)
             if term is not None:
-                yield term, off + m.begin(), off + m.end()
+                yield term, m, off
             elif m.part_of_speech()[0] in _DROP_POS:
                 continue
             subs = m.split(SplitMode.A)
@@ -182,7 +182,11 @@ class Segmenter:
                 for a in subs:
                     sub = self._term(a)
                     if sub is not None:
-                        yield sub, off + a.begin(), off + a.end()
+                        yield sub, a, off
+
+    def _terms_with_spans(self, text: str) -> Iterator[tuple[str, int, int]]:
+        for term, m, off in self._term_morphemes(text):
+            yield term, off + m.begin(), off + m.end()
 
     # -- public API -------------------------------------------------------
     def tokens(self, text: str, mode: str = "C") -> list[Token]:
@@ -200,22 +204,7 @@ class Segmenter:
     def synonym_groups(self, text: str) -> list[tuple[str, tuple[int, ...]]]:
         """Each lexical term of the text (as lexical_terms gives them) with the synonym group ids
         Sudachi's dictionary gives its morpheme (自殺 and 自死 share one)."""
-        from sudachipy import SplitMode
-
-        out: list[tuple[str, tuple[int, ...]]] = []
-        for m, _ in self._morphemes(text, "C"):
-            term = self._term(m)
-            if term is not None:
-                out.append((term, tuple(m.synonym_group_ids())))
-            elif m.part_of_speech()[0] in _DROP_POS:
-                continue
-            subs = m.split(SplitMode.A)
-            if len(subs) > 1:
-                for a in subs:
-                    sub = self._term(a)
-                    if sub is not None:
-                        out.append((sub, tuple(a.synonym_group_ids())))
-        return out
+        return [(term, tuple(m.synonym_group_ids())) for term, m, _ in self._term_morphemes(text)]
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         """Stripped sentence spans: split at 。！？!? outside 「」『』（）, and at newlines/tabs (cached per text;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from pathlib import Path
 
 import bm25s
@@ -93,8 +94,8 @@ class LexicalIndex:
     def known(self, terms: list[str]) -> list[str]:
         return [t for t in terms if t and t in self.vocab and self.df(t) > 0]
 
-    def coverage(self, terms: list[str]) -> float:
-        """Share of the query's information (idf-weighted) that the index vocabulary knows."""
+    def weighted_share(self, terms: list[str], selected: Collection[str]) -> float:
+        """Share of the query's information (its distinct terms, idf-weighted) held by the selected terms."""
         terms = [t for t in dict.fromkeys(terms) if t]
         if not terms:
             return 0.0
@@ -102,8 +103,11 @@ class LexicalIndex:
         unknown_idf = math.log(1 + (self.n_docs - 0.5) / 1.5)
         weights = {t: (self.idf(t) if self.df(t) else unknown_idf) for t in terms}
         total = sum(weights.values())
-        known = sum(w for t, w in weights.items() if self.df(t))
-        return known / total if total else 0.0
+        return sum(w for t, w in weights.items() if t in selected) / total if total else 0.0
+
+    def coverage(self, terms: list[str]) -> float:
+        """Share of the query's information (idf-weighted) that the index vocabulary knows."""
+        return self.weighted_share(terms, {t for t in terms if t and self.df(t)})
 
     def scores(self, terms: list[str], mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every passage (0 where masked out or no term matches)."""
