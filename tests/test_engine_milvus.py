@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import koritsu_search.index.milvus.connect as connect_module
 from koritsu_search import open_index
 from koritsu_search.cli import app
 from koritsu_search.errors import KoritsuError
@@ -167,6 +168,76 @@ def test_an_unreachable_uri_fails_within_seconds_with_one_line(tmp_path: Path, s
     assert "Traceback" not in result.output
     assert elapsed < 10, elapsed  # before any file is parsed
     assert not (tmp_path / "idx").exists()
+
+
+def _stalled_first(monkeypatch: pytest.MonkeyPatch, stalls: int) -> tuple[list[str], socket.socket]:
+    """Milvus Lite's first `stalls` starts hand pymilvus a server that never answers (a starved
+    process looks like that); the paths started are listed."""
+    from milvus_lite.server_manager import server_manager_instance as manager
+
+    srv, port = _silent_server()
+    real, started = manager.start_and_get_uri, []
+
+    def start(path: str, args: dict | None = None) -> str | None:
+        started.append(path)
+        return f"http://127.0.0.1:{port}" if len(started) <= stalls else real(path, args)
+
+    monkeypatch.setattr(manager, "start_and_get_uri", start)
+    monkeypatch.setattr(connect_module, "LITE_CONNECT_TIMEOUT", 1.0)
+    return started, srv
+
+
+def test_a_lite_file_that_does_not_answer_at_first_is_reached_on_a_restarted_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    uri = str(tmp_path / "m.db")
+    started, srv = _stalled_first(monkeypatch, stalls=1)
+    try:
+        client = connect(uri)
+    finally:
+        srv.close()
+    try:
+        assert len(started) == 2 and client.list_collections() == []
+    finally:
+        disconnect(uri, client)
+
+
+def test_a_lite_server_in_use_is_kept_when_another_client_retries(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from milvus_lite.server_manager import server_manager_instance as manager
+
+    uri = str(tmp_path / "m.db")
+    first = connect(uri)
+    first.create_collection("kept", dimension=4)
+    released: list[str] = []
+    real_release = manager.release_server
+    monkeypatch.setattr(manager, "release_server", lambda path: (released.append(path), real_release(path)))
+    started, srv = _stalled_first(monkeypatch, stalls=1)
+    try:
+        second = connect(uri)
+    finally:
+        srv.close()
+    try:
+        assert len(started) == 2 and not released
+        assert first.list_collections() == ["kept"] == second.list_collections()
+    finally:
+        disconnect(uri, second)
+        disconnect(uri, first)
+    assert released == [uri]  # let go with its last client
+
+
+def test_a_lite_file_that_never_answers_fails_with_one_line_after_one_retry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    uri = str(tmp_path / "m.db")
+    started, srv = _stalled_first(monkeypatch, stalls=99)
+    t = time.monotonic()
+    try:
+        with pytest.raises(EngineError) as err:
+            connect(uri)
+    finally:
+        srv.close()
+    assert len(started) == connect_module.LITE_ATTEMPTS == 2
+    assert time.monotonic() - t < 10
+    assert uri in str(err.value) and "\n" not in str(err.value)
 
 
 def test_a_lite_file_open_in_another_process_is_named(milvus_index: tuple[Path, Path, str]) -> None:

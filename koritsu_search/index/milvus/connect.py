@@ -21,6 +21,11 @@ from urllib.parse import urlsplit
 from ...errors import KoritsuError
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a server before giving up
+# A Milvus Lite server runs in this process, so it is unreachable only while the process is starved
+# (a loaded machine, a long pause): it gets a longer wait and, alone on its file, one restart.
+LITE_CONNECT_TIMEOUT = 30.0
+LITE_ATTEMPTS = 2
+_CONNECT_FAILED = 2  # pymilvus's Status.CONNECT_FAILED
 CALL_TIMEOUT = 30.0  # seconds for one search, query or write call
 TOKEN_ENV = "KORITSU_MILVUS_TOKEN"
 _REMOTE = re.compile(r"^(https?|tcp|grpcs?|unix)://", re.IGNORECASE)
@@ -133,6 +138,13 @@ _open_clients: dict[str, int] = {}
 _open_lock = threading.Lock()
 
 
+def _release_lite(uri: str) -> None:
+    with contextlib.suppress(Exception):
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(uri)
+
+
 def disconnect(uri: str, client: Any) -> None:
     """Close a client from connect(); a Milvus Lite file is let go (for other processes) with its last client."""
     with _open_lock:
@@ -144,31 +156,64 @@ def disconnect(uri: str, client: Any) -> None:
     with contextlib.suppress(Exception):
         client.close()
     if left <= 0 and is_lite(uri):
-        with contextlib.suppress(Exception):
-            from milvus_lite.server_manager import server_manager_instance
+        _release_lite(uri)
 
-            server_manager_instance.release_server(uri)
+
+def _no_answer(exc: BaseException) -> bool:
+    """A connect that timed out (pymilvus's CONNECT_FAILED, or gRPC's own deadline or unavailable)."""
+    code = getattr(exc, "code", None)
+    if callable(code):  # grpc.RpcError
+        return getattr(code(), "name", "") in ("DEADLINE_EXCEEDED", "UNAVAILABLE")
+    return code == _CONNECT_FAILED
+
+
+def _retry_lite(uri: str, exc: BaseException, attempt: int) -> bool:
+    """Whether a Milvus Lite connect that got no answer is tried again on a restarted server."""
+    if not is_lite(uri) or attempt + 1 >= LITE_ATTEMPTS or not _no_answer(exc):
+        return False
+    with _open_lock:
+        alone = _open_clients.get(uri, 0) <= 1
+    if alone:  # a server that other clients of this process still use is kept
+        _release_lite(uri)
+    return True
+
+
+def _client(uri: str, token: str) -> Any:
+    from pymilvus import MilvusClient
+
+    timeout = LITE_CONNECT_TIMEOUT if is_lite(uri) else CONNECT_TIMEOUT
+    attempt = 0
+    while True:
+        client = None
+        try:
+            # dedicated: close() then really closes this client's channel (pymilvus shares one per URI
+            # otherwise, and a Milvus Lite server restarted on another port would leave it dangling).
+            client = MilvusClient(uri=uri, token=token, timeout=timeout, dedicated=True)
+            client.list_collections(timeout=timeout)  # a server that accepts but never answers fails here
+            return client
+        except Exception as exc:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close()
+            if not _retry_lite(uri, exc, attempt):
+                raise
+            attempt += 1
 
 
 def connect(uri: str, token: str | None = None) -> Any:
     """A MilvusClient for uri (token from the argument or KORITSU_MILVUS_TOKEN); EngineError within
-    CONNECT_TIMEOUT seconds when it cannot be reached."""
+    CONNECT_TIMEOUT seconds when a server cannot be reached (a Milvus Lite file gets longer, and a retry)."""
     try:
-        from pymilvus import MilvusClient
+        import pymilvus  # noqa: F401
     except ImportError:
         raise missing_pymilvus() from None
     _quiet()
     token = token if token is not None else os.environ.get(TOKEN_ENV, "")
     with _open_lock:
         _open_clients[uri] = _open_clients.get(uri, 0) + 1
-    client = None
     try:
         with translated(uri):
-            # dedicated: close() then really closes this client's channel (pymilvus shares one per URI
-            # otherwise, and a Milvus Lite server restarted on another port would leave it dangling).
-            client = MilvusClient(uri=uri, token=token or "", timeout=CONNECT_TIMEOUT, dedicated=True)
-            client.list_collections(timeout=CONNECT_TIMEOUT)  # a server that accepts but never answers fails here
-            return client
+            return _client(uri, token or "")
     except BaseException:
-        disconnect(uri, client)
+        disconnect(uri, None)
         raise
