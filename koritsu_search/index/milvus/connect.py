@@ -22,7 +22,8 @@ from ...errors import KoritsuError
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a server before giving up
 # A Milvus Lite server runs in this process, so it is unreachable only while the process is starved
-# (a loaded machine, a long pause): it gets a longer wait and, alone on its file, one restart.
+# (a loaded machine, a long pause): it gets a longer wait and one retry, on a restarted server
+# unless another client of this process still uses it.
 LITE_CONNECT_TIMEOUT = 30.0
 LITE_ATTEMPTS = 2
 _CONNECT_FAILED = 2  # pymilvus's Status.CONNECT_FAILED
