@@ -40,7 +40,7 @@ from .intent import Intent, read_intent
 from .models import Filters, Hit
 from .procedural import asks_proceedings
 from .segment import get_segmenter
-from .synonyms import SynonymTable
+from .synonyms import SynonymTable, merge_alternatives
 from .translate import translate
 
 MODES = ("hybrid", "dense", "lexical")
@@ -262,13 +262,12 @@ class Searcher:
         if not self.config.synonym_share:
             return NO_LEG
         groups = get_segmenter().synonym_groups(q)
-        table = self.synonyms
-        expansions = table.expand(groups)
+        terms = [t for t, _ in groups]
+        alternatives = self.synonyms.alternatives(groups)
+        expansions = merge_alternatives(alternatives, terms)
         if not expansions:
             return NO_LEG
-        expanded = {t for t, gids in groups
-                    if not t.isascii() and any(w != t for g in gids for w in table.members.get(g, ()))}
-        share = self.store.lexical.weighted_share([t for t, _ in groups], expanded)
+        share = self.store.lexical.weighted_share(terms, set(alternatives))
         trace.synonym_terms = expansions
         trace.synonym_weight = self.config.synonym_share * self.config.lexical_weight * share
         return self.store.retrieval.lexical(expansions, scope)

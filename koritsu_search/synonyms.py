@@ -37,15 +37,23 @@ class SynonymTable:
                 groups.setdefault(gid, []).append(word)
         return cls({g: tuple(ws) for g, ws in groups.items() if len(ws) <= MAX_GROUP_MEMBERS})
 
-    def expand(self, query_groups: list[tuple[str, tuple[int, ...]]]) -> list[str]:
-        """The index words sharing a group with a query term, the query's own terms excluded."""
-        own = {t for t, _ in query_groups}
-        out: dict[str, None] = {}
+    def alternatives(self, query_groups: list[tuple[str, tuple[int, ...]]]) -> dict[str, list[str]]:
+        """Each query term that has any → the index words sharing a group with it, itself excluded."""
+        out: dict[str, list[str]] = {}
         for term, gids in query_groups:
             if term.isascii():  # an English word's group holds katakana loanwords (help -> ヘルプ): noise
                 continue
-            for g in gids:
-                for w in self.members.get(g, ()):
-                    if w not in own:
-                        out.setdefault(w, None)
-        return list(out)
+            words = dict.fromkeys(w for g in gids for w in self.members.get(g, ()) if w != term)
+            if words:
+                out[term] = list(words)
+        return out
+
+    def expand(self, query_groups: list[tuple[str, tuple[int, ...]]]) -> list[str]:
+        """The index words sharing a group with a query term, the query's own terms excluded."""
+        return merge_alternatives(self.alternatives(query_groups), [t for t, _ in query_groups])
+
+
+def merge_alternatives(alternatives: dict[str, list[str]], own: Iterable[str]) -> list[str]:
+    """The alternatives of all query terms in one list, without repeats or the query's own terms."""
+    mine = set(own)
+    return list(dict.fromkeys(w for words in alternatives.values() for w in words if w not in mine))

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -170,9 +172,10 @@ def test_an_unreachable_uri_fails_within_seconds_with_one_line(tmp_path: Path, s
     assert not (tmp_path / "idx").exists()
 
 
-def _stalled_first(monkeypatch: pytest.MonkeyPatch, stalls: int) -> tuple[list[str], socket.socket]:
+@contextmanager
+def stalled_starts(monkeypatch: pytest.MonkeyPatch, stalls: int) -> Iterator[list[str]]:
     """Milvus Lite's first `stalls` starts hand pymilvus a server that never answers (a starved
-    process looks like that); the paths started are listed."""
+    process looks like that); yields the paths started."""
     from milvus_lite.server_manager import server_manager_instance as manager
 
     srv, port = _silent_server()
@@ -184,17 +187,17 @@ def _stalled_first(monkeypatch: pytest.MonkeyPatch, stalls: int) -> tuple[list[s
 
     monkeypatch.setattr(manager, "start_and_get_uri", start)
     monkeypatch.setattr(connect_module, "LITE_CONNECT_TIMEOUT", 1.0)
-    return started, srv
+    try:
+        yield started
+    finally:
+        srv.close()
 
 
 def test_a_lite_file_that_does_not_answer_at_first_is_reached_on_a_restarted_server(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     uri = str(tmp_path / "m.db")
-    started, srv = _stalled_first(monkeypatch, stalls=1)
-    try:
+    with stalled_starts(monkeypatch, stalls=1) as started:
         client = connect(uri)
-    finally:
-        srv.close()
     try:
         assert len(started) == 2 and client.list_collections() == []
     finally:
@@ -211,11 +214,8 @@ def test_a_lite_server_in_use_is_kept_when_another_client_retries(tmp_path: Path
     released: list[str] = []
     real_release = manager.release_server
     monkeypatch.setattr(manager, "release_server", lambda path: (released.append(path), real_release(path)))
-    started, srv = _stalled_first(monkeypatch, stalls=1)
-    try:
+    with stalled_starts(monkeypatch, stalls=1) as started:
         second = connect(uri)
-    finally:
-        srv.close()
     try:
         assert len(started) == 2 and not released
         assert first.list_collections() == ["kept"] == second.list_collections()
@@ -228,13 +228,9 @@ def test_a_lite_server_in_use_is_kept_when_another_client_retries(tmp_path: Path
 def test_a_lite_file_that_never_answers_fails_with_one_line_after_one_retry(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     uri = str(tmp_path / "m.db")
-    started, srv = _stalled_first(monkeypatch, stalls=99)
     t = time.monotonic()
-    try:
-        with pytest.raises(EngineError) as err:
-            connect(uri)
-    finally:
-        srv.close()
+    with stalled_starts(monkeypatch, stalls=99) as started, pytest.raises(EngineError) as err:
+        connect(uri)
     assert len(started) == connect_module.LITE_ATTEMPTS == 2
     assert time.monotonic() - t < 10
     assert uri in str(err.value) and "\n" not in str(err.value)

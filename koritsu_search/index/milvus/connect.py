@@ -154,8 +154,9 @@ def disconnect(uri: str, client: Any) -> None:
             _open_clients.pop(uri, None)
         else:
             _open_clients[uri] = left
-    with contextlib.suppress(Exception):
-        client.close()
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close()
     if left <= 0 and is_lite(uri):
         _release_lite(uri)
 
