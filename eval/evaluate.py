@@ -19,7 +19,7 @@ from provenance import markdown_line, provenance
 
 MODES = ("lexical", "dense", "hybrid")
 METRICS = ("ndcg", "recall", "recall_cap", "recall30", "mrr")
-SPLITS = ("dev", "heldout", "heldout2")
+SPLITS = ("dev", "heldout", "heldout2", "situational")
 K_FETCH = 200  # hits fetched per query, so that >= 10 distinct units are available (a measure has plan and status passages)
 K_EVAL = 10
 DIMENSIONS = ("split", "lang", "group", "type")
