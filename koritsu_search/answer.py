@@ -21,6 +21,7 @@ from .translate import translate
 
 HITS = 300  # passages fetched per question: enough distinct units for a complete list
 NEAREST = 3  # items shown as "nearest" when nothing is above the cut
+NEED_SERVICES = 20  # ranked units searched for services of a need read from the question
 CITATIONS_PER_ITEM = 3
 MAX_QUOTE_SENTENCES = 3
 COMMON_TERM_SHARE = 0.15
@@ -105,9 +106,10 @@ class RankedGroup:
 
 def rank_groups(
     searcher: Searcher, question: str, filters: Filters | None = None, mode: str = "hybrid",
+    trace: SearchTrace | None = None,
 ) -> tuple[list[RankedGroup], QueryScores]:
     """Every answer unit the search reaches, best first, with its calibration features."""
-    trace = SearchTrace()
+    trace = trace if trace is not None else SearchTrace()
     hits = searcher.search(question, k=HITS, filters=filters, mode=mode, trace=trace)
     qs = QueryScores(trace.fused_max, trace.fused_mean, trace.fused_std, trace.dense_max,
                      trace.dense_mean, trace.dense_std,
@@ -159,6 +161,7 @@ def build_item(searcher: Searcher, question: str, group: list[Hit], terms: set[s
         urls=urls,
         citations=[_cite(searcher, question, h, terms) for h in _citing(_with_evidence(searcher, group))],
         measure_key=top.measure_key,
+        needs=list(top.needs),
     )
 
 
@@ -251,9 +254,11 @@ def ask(
     it was fitted for; the other modes return the first k units as ranked.
     """
     k, mode, q = check_k(k), check_mode(mode), clean_query(question)
-    groups, qs = rank_groups(searcher, q, filters=filters, mode=mode)
+    trace = SearchTrace()
+    groups, qs = rank_groups(searcher, q, filters=filters, mode=mode, trace=trace)
     terms = highlight_terms(searcher, q)
     implied = read_intent(q).ministries if mode == "hybrid" else []
+    understood = [d.to_dict() for d in trace.needs]
     if mode != "hybrid":
         shown = groups[:k]
         items = [build_item(searcher, q, g.hits, terms) for g in shown]
@@ -262,21 +267,49 @@ def ask(
     cal = calibration or calibration_for(searcher)
     best = groups[0].hits[0].score if groups else 0.0
     kept: list[RankedGroup] = []
+    answered = 0.0
     if groups:
         probs = cal.probability(np.asarray([g.features for g in groups]))
         for g, pr in zip(groups, probs, strict=True):
             g.confidence = float(pr)
         match = best_match(searcher, q, groups[0].hits[0].text)
-        if cal.answered(float(probs[0]), qs, match) >= cal.answer:
+        answered = cal.answered(float(probs[0]), qs, match)
+        _raise_known(groups, trace, cal)
+        if answered >= cal.answer or trace.needs or trace.measure_no is not None:
             kept = [g for g in groups if float(g.confidence or 0) >= cal.cut and g.hits[0].score >= best * cal.min_ratio]
     shown = kept if complete else kept[:k]
     items = [_with_confidence(build_item(searcher, q, g.hits, terms), g, cal) for g in shown]
-    nearest = [] if kept else [_with_confidence(build_item(searcher, q, g.hits, terms), g, cal) for g in groups[:NEAREST]]
+    nearest = [] if kept else [_as_nearest(build_item(searcher, q, g.hits, terms), g, cal, answered)
+                               for g in groups[:NEAREST]]
     return Answer(
         question=q, summary=summarize_en(_stubs(kept)) if kept else "No confident match.",
         items=items, total=len(kept), confident=bool(kept),
-        nearest=nearest, implied_ministries=implied, filters=filters,
+        nearest=nearest, implied_ministries=implied, filters=filters, needs=understood,
+        measure_no=trace.measure_no,
     )
+
+
+def _raise_known(groups: list[RankedGroup], trace: SearchTrace, cal: Calibration) -> None:
+    """What the question makes certain, whatever the scores say: the measure it names by number is
+    high (an exact lookup), and the services of a need read from it are at least medium, so that a
+    caller in need is never told there is nothing."""
+    for g in groups:
+        if trace.measure_no is not None and g.hits[0].measure_no == trace.measure_no:
+            g.confidence = max(float(g.confidence or 0), cal.high)
+    if not trace.needs:
+        return
+    labels = {d.need.label for d in trace.needs}
+    for g in groups[:NEED_SERVICES]:
+        if labels & set(g.hits[0].needs) and g.hits[0].kind != "speech":
+            g.confidence = max(float(g.confidence or 0), cal.medium)
+
+
+def _as_nearest(item: AnswerItem, group: RankedGroup, cal: Calibration, answered: float) -> AnswerItem:
+    """A nearest item of an unanswered question: its confidence is at most the question's (the same
+    calibration says there is no confident answer), and its band is low whatever its own score."""
+    item.confidence = round(min(float(group.confidence or 0), answered), 4)
+    item.band = "low"
+    return item
 
 
 def _stubs(groups: list[RankedGroup]) -> list[AnswerItem]:

@@ -24,6 +24,7 @@ from .cli_options import (
     Group,
     IndexOpt,
     KindOpt,
+    NeedOpt,
     MaxFileMbOpt,
     MinistryOpt,
     Mode,
@@ -81,13 +82,14 @@ def _dump(obj: Any) -> None:
 
 
 def _filters(ministry: list[str] | None, doc: list[str] | None, section: list[str] | None,
-             field: list[str] | None, kind: list[str] | None) -> Filters:
+             field: list[str] | None, kind: list[str] | None, need: list[str] | None = None) -> Filters:
     return Filters(
         ministries=list(ministry or []),
         doc_ids=list(doc or []),
         sections=list(section or []),
         fields=list(field or []),
         kinds=list(kind or []),
+        needs=list(need or []),
     )
 
 
@@ -191,6 +193,10 @@ def index(
         "--glossary", metavar="PATH|default|none",
         help="English → Japanese query glossary (TSV, see koritsu_search/data/README.md): a file, the package's "
              "(default) or none. The index keeps a copy; later runs keep it.")] = None,
+    needs: Annotated[Optional[str], typer.Option(
+        "--needs", metavar="PATH|default|none",
+        help="Needs taxonomy (TOML, see koritsu_search/data/README.md): callers' words bridged to the documents' "
+             "words; a file, the package's (default) or none. The index keeps a copy; later runs keep it.")] = None,
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Build or update an index; unchanged text is never embedded twice."""
@@ -208,7 +214,7 @@ def index(
             paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
             rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr, wait=wait,
             max_file_bytes=max_file_bytes(max_file_mb), engine=spec, vectors_from=vectors or (),
-            glossary=glossary,
+            glossary=glossary, needs=needs,
         )
     except KoritsuError as exc:
         _fail_with(exc)
@@ -319,6 +325,11 @@ def _answer_out(answer: Answer, idx: Index, fmt: OutFormat, sort: Sort, group: G
     from .listing import group_items, sort_items
     from .render import render_answer
 
+    if answer.needs and fmt != OutFormat.json:
+        read = " / ".join(n["label"] for n in answer.needs)
+        typer.echo(f"ご相談の内容 (needs read from the question): {read}", err=True)
+    if answer.measure_no is not None and fmt != OutFormat.json:
+        typer.echo(f"施策No.{answer.measure_no} (named in the question) first", err=True)
     if answer.implied_ministries and fmt != OutFormat.json:
         typer.echo(f"filters from the question: {'・'.join(answer.implied_ministries)} (boosted, not filtered)", err=True)
     order = sort_items(answer.items, sort.value)
@@ -383,12 +394,12 @@ def search(
     model: ModelOpt = None,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=1000, metavar="N", help="Number of passages.")] = 10,
     ministry: MinistryOpt = None, doc: DocOpt = None, section: SectionOpt = None,
-    field: FieldOpt = None, kind: KindOpt = None,
+    field: FieldOpt = None, kind: KindOpt = None, need: NeedOpt = None,
     mode: ModeOpt = Mode.hybrid,
     fmt: OutFormatOpt = OutFormat.text,
 ) -> None:
     """Ranked passages for a query."""
-    _run("search", query, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind), mode, fmt)
+    _run("search", query, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind, need), mode, fmt)
 
 
 @app.command(cls=PlainCommand)
@@ -406,12 +417,12 @@ def ask(
         Optional[Group], typer.Option("--group", metavar="ministry|section", help="Group the items under ministry or section headings.")
     ] = None,
     ministry: MinistryOpt = None, doc: DocOpt = None, section: SectionOpt = None,
-    field: FieldOpt = None, kind: KindOpt = None,
+    field: FieldOpt = None, kind: KindOpt = None, need: NeedOpt = None,
     mode: ModeOpt = Mode.hybrid,
     fmt: OutFormatOpt = OutFormat.text,
 ) -> None:
     """Measures and statements that answer a question, with citations."""
-    _run("ask", question, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind), mode, fmt,
+    _run("ask", question, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind, need), mode, fmt,
          complete=complete, sort=sort, group=group)
 
 

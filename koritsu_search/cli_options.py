@@ -115,6 +115,11 @@ KindOpt = Annotated[
     Optional[list[str]],
     typer.Option("--kind", metavar="KIND", help="Only this record kind: measure, speech, row, paragraph (or 施策, 発言…)."),
 ]
+NeedOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--need", metavar="NEED", help="Only records serving this need (repeatable): a label or id of the "
+                 "needs taxonomy, e.g. ひきこもり or dv."),
+]
 DocKindOpt = Annotated[
     Optional[str],
     typer.Option("--kind", metavar="KIND", help="Force the document kind: measures, plan, minutes, table, generic (default: detected from content)."),

@@ -79,6 +79,7 @@ def check_filters(index: Index, filters: Filters) -> Filters:
         _sections(filters.sections, facets["sections"]),
         _exact("--field", "column", filters.fields, facets["fields"]),
         _kinds(filters.kinds, facets["kinds"]),
+        _exact("--need", "need", [_need_label(index, v) for v in filters.needs], facets["needs"]),
     ]
     errors = [e for c in checks for e in c.errors]
     if len(errors) == 1:
@@ -87,8 +88,14 @@ def check_filters(index: Index, filters: Filters) -> Filters:
         raise FilterErrors(errors)
     return Filters(
         ministries=checks[0].values, doc_ids=checks[1].values, sections=checks[2].values,
-        fields=checks[3].values, kinds=checks[4].values,
+        fields=checks[3].values, kinds=checks[4].values, needs=checks[5].values,
     )
+
+
+def _need_label(index: Index, value: str) -> str:
+    """A need given by its id (dv) or its label: the label, as the index's tags hold it."""
+    need = index.store.needs.find(value.strip())
+    return need.label if need is not None else value
 
 
 def resolve_ministry(name: str) -> str | None:

@@ -36,6 +36,20 @@ class FusionConfig:
     # The Sudachi synonym leg's weight as a share (< 1) of the exact BM25 leg's: 0.1-0.5 did not help
     # on dev (normalized forms already fold 子供/子ども/こども), so off.
     synonym_share: float = 0.0
+    # Needs (needs.toml): read from a question's words, or by meaning when a need's text is at least
+    # need_similarity close (cosine) and within need_margin of the clause's best need.
+    need_similarity: float = 0.91  # dev: 0.89-0.91 and words only (1.0) within 0.004 nDCG@10
+    need_margin: float = 0.015
+    max_needs: int = 3
+    need_common_share: float = 0.02  # a taxonomy term in more passages than this share reveals no need
+    need_weight: float = 0.4  # BM25 over the read needs' administrative terms (the expansion leg)
+    need_boost: float = 0.2  # a passage whose unit is tagged with a read need
+    # The query vector plus this times the read needs' vectors (documents' words): 0.15-0.3 cost dev
+    # paraphrase 0.05, so off.
+    need_vector: float = 0.0
+    need_speech_penalty: float = 0.3  # a speaker turn, when needs were read in English and the meeting is not asked about
+    measure_number_boost: float = 3.0  # the measure a question names by number (施策No.12, 12番) comes first
+    measure_field_boost: float = 0.5  # and, within it, the field asked about (「No.87の目標」)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +81,8 @@ class LegScores:
     lexical_weight: float = 0.0
     translation_weight: float = 0.0
     synonym_weight: float = 0.0
+    need: np.ndarray | None = None
+    need_weight: float = 0.0
 
 
 def minmax(x: np.ndarray) -> np.ndarray:
@@ -112,6 +128,8 @@ def fuse(legs: LegScores, config: FusionConfig) -> np.ndarray:
     )
     if legs.synonym is not None and legs.synonym_weight:
         fused = fused + legs.synonym_weight * by_max(legs.synonym)
+    if legs.need is not None and legs.need_weight:
+        fused = fused + legs.need_weight * by_max(legs.need)
     if config.sibling_weight:
         fused = fused + config.sibling_weight * sibling_support(legs.records, fused)
     return fused.astype(np.float32, copy=False)

@@ -92,3 +92,59 @@ def read_intent(query: str) -> Intent:
             found[name] = None
     wants = any(w in q for w in _MEETING_JA) or bool(_MEETING_EN.search(low))
     return Intent(ministries=list(found), wants_speech=wants)
+
+
+# A measure named by its number: 施策No.12, No.12, ＮＯ．１２ (NFKC: NO.12), 施策12, 12番(の施策), 第12(の施策),
+# measure 12. Not 第2回 (a meeting), 12番目の…, phone numbers (#9999) or amounts (60億円).
+_MEASURE_NO = (
+    re.compile(r"施策\s*(?:番号|no\.?|number)?\s*[:：]?\s*(\d{1,4})(?![\d.,])", re.IGNORECASE),
+    re.compile(r"(?<![a-z#])no\s*\.?\s*[:：]?\s*(\d{1,4})(?![\d.,])", re.IGNORECASE),
+    re.compile(r"(?<![\d#.,])(\d{1,4})\s*番(?!目|地|線|号|手|人)"),
+    re.compile(r"第\s*(\d{1,4})(?!\d)(?!\s*[回条次期章節項版号者位年月日部巻])"),
+    re.compile(r"\bmeasures?\s*(?:no\.?|number|#)?\s*(\d{1,4})(?![\d.,])", re.IGNORECASE),
+)
+# The part of a measure a question asks for (「No.87の目標」), as the fields the documents use; the
+# status table's 達成状況 and 見直し方針 are checked first (目標の達成状況 also holds 目標).
+FIELD_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("見直し", ("達成状況を踏まえた施策の見直し方針",)),
+    ("達成状況", ("目標の達成状況",)),
+    ("達成", ("目標の達成状況",)),
+    ("今後", ("今後の取組方針",)),
+    ("取組方針", ("今後の取組方針",)),
+    ("課題", ("課題",)),
+    ("現状", ("現状",)),
+    ("目標", ("目標及び達成の期間",)),
+    ("概要", ("施策の概要",)),
+    ("goal", ("目標及び達成の期間",)),
+    ("target", ("目標及び達成の期間",)),
+    ("status", ("目標の達成状況",)),
+    ("achieve", ("目標の達成状況",)),
+    ("challenge", ("課題",)),
+    ("issue", ("課題",)),
+    ("current", ("現状",)),
+    ("future", ("今後の取組方針",)),
+    ("plan", ("今後の取組方針",)),
+)
+
+
+@dataclass
+class MeasureLookup:
+    """A measure the question names by number, and the fields it asks about (empty: the whole measure)."""
+
+    number: int
+    fields: tuple[str, ...] = ()
+
+
+def read_measure_number(query: str) -> MeasureLookup | None:
+    """The measure number a question names (施策No.12, No.12, ＮＯ．１２, 12番, 施策12, 第12, measure 12)."""
+    q = unicodedata.normalize("NFKC", query)
+    for pattern in _MEASURE_NO:
+        m = pattern.search(q)
+        if m:
+            number = int(m.group(1))
+            if number <= 0:
+                continue
+            rest = (q[: m.start()] + " " + q[m.end():]).lower()
+            fields = next((f for word, f in FIELD_WORDS if word in rest), ())
+            return MeasureLookup(number, fields)
+    return None

@@ -135,6 +135,8 @@ class Passage:
     speaker: str | None = None
     url: str | None = None
     content_hash: str = ""
+    # The needs (taxonomy labels) the passage's measure or record serves, tagged at index time.
+    needs: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,9 +155,10 @@ class Filters:
     sections: list[str] = dataclasses.field(default_factory=list)
     fields: list[str] = dataclasses.field(default_factory=list)
     kinds: list[str] = dataclasses.field(default_factory=list)
+    needs: list[str] = dataclasses.field(default_factory=list)  # taxonomy labels: records serving any of them
 
     def is_empty(self) -> bool:
-        return not (self.ministries or self.doc_ids or self.sections or self.fields or self.kinds)
+        return not (self.ministries or self.doc_ids or self.sections or self.fields or self.kinds or self.needs)
 
     def accepts(self, p: Passage) -> bool:
         if self.ministries and not set(self.ministries) & set(p.ministries):
@@ -167,6 +170,8 @@ class Filters:
         if self.fields and (p.field or "") not in self.fields:
             return False
         if self.kinds and p.kind not in self.kinds:
+            return False
+        if self.needs and not set(self.needs) & set(p.needs):
             return False
         return True
 
@@ -195,6 +200,7 @@ class Hit:
     lexical_score: float | None = None
     measure_key: str | None = None
     printed_page: int | None = None
+    needs: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -228,6 +234,7 @@ class Hit:
             lexical_score=lexical_score,
             measure_key=p.measure_key,
             printed_page=p.printed_page,
+            needs=list(p.needs),
         )
 
 
@@ -277,6 +284,7 @@ class AnswerItem:
     # Calibrated probability (0-1) that the item is relevant, and its band: "high", "medium", "low".
     confidence: float | None = None
     band: str | None = None
+    needs: list[str] = dataclasses.field(default_factory=list)  # the needs it serves (「対象」)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -300,6 +308,10 @@ class Answer:
     # Ministries the question names (厚労省 -> 厚生労働省): their passages are boosted, not filtered.
     implied_ministries: list[str] = dataclasses.field(default_factory=list)
     filters: Filters | None = None
+    # What was understood of the question: the needs read from it (NeedRead.to_dict rows).
+    needs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # A measure the question names by number (施策No.12, 12番): answered first.
+    measure_no: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -308,6 +320,8 @@ class Answer:
             "total": self.total,
             "confident": self.confident,
             "implied_ministries": list(self.implied_ministries),
+            "needs": list(self.needs),
+            "measure_no": self.measure_no,
             "filters": asdict(self.filters) if self.filters is not None else None,
             "items": [i.to_dict() for i in self.items],
             "nearest": [i.to_dict() for i in self.nearest],

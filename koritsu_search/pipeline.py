@@ -37,6 +37,7 @@ def build_default_index(
     engine: EngineSpec | None = None,
     vectors_from: Iterable[str | Path] = (),
     glossary: str | Path | None = None,
+    needs: str | Path | None = None,
 ) -> BuildReport:
     """Build or update an index with the chosen (or default, offline) embedding model."""
     from .embed import model_id_for
@@ -55,6 +56,7 @@ def build_default_index(
         wait=wait,
         max_file_bytes=max_file_bytes,
         glossary=glossary,
+        needs=needs,
         engine=engine,
         vectors_from=vectors_from,
     )

@@ -36,8 +36,10 @@ from .fusion import FusionConfig, LegScores, evidence_units, fuse
 from .glossary import Glossary
 from .index.retrieval import NO_LEG, LexicalLeg, Scope
 from .index.store import IndexStore
-from .intent import Intent, read_intent
+from .intent import Intent, MeasureLookup, read_intent, read_measure_number
 from .models import Filters, Hit
+from .need_read import read_needs
+from .needs import DetectedNeed
 from .procedural import asks_proceedings
 from .segment import get_segmenter
 from .synonyms import SynonymTable, merge_alternatives
@@ -62,6 +64,9 @@ class SearchTrace:
     synonym_terms: list[str] = field(default_factory=list)
     synonym_weight: float = 0.0
     intent: Intent = field(default_factory=Intent)
+    needs: list[DetectedNeed] = field(default_factory=list)  # read from the question (hybrid mode)
+    need_terms: list[str] = field(default_factory=list)
+    measure_no: int | None = None  # a measure the question names by number
     # The fused scores of every candidate (not only the k returned): the query's score distribution.
     fused_max: float = 0.0
     fused_mean: float = 0.0
@@ -178,6 +183,12 @@ class Searcher:
         t = time.perf_counter()
         qv = self.embedder.embed_query(q)
         trace.timings_ms["embed"] = (time.perf_counter() - t) * 1000
+        lookup = self._measure_lookup(q) if mode == "hybrid" else None
+        trace.measure_no = lookup.number if lookup else None
+        if mode == "hybrid" and lookup is None:
+            t = time.perf_counter()
+            qv = self._read_needs(q, qv, trace)
+            trace.timings_ms["needs"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         dense_ids = engine.dense_top(qv, n_cand, scope)
         if mode == "hybrid" and self.config.dense_feedback and dense_ids.size:
@@ -194,18 +205,19 @@ class Searcher:
             lexical_legs = self._lexical_legs(q, terms, dense_ids, scope, trace)
             trace.intent = read_intent(q)
             t = time.perf_counter()
-            ids = self._candidates(dense_ids, lexical_legs, trace.intent, scope.mask, n_cand)
+            ids = self._candidates(dense_ids, lexical_legs, trace.intent, scope.mask, n_cand, lookup)
             trace.timings_ms["bm25"] += (time.perf_counter() - t) * 1000  # an engine's lexical top-N runs here
             t = time.perf_counter()
             dense = engine.dense_score(qv, ids)
-            bm, prf, trans, syn = (leg.at(ids) for leg in lexical_legs)
+            bm, prf, trans, syn, need = (leg.at(ids) for leg in lexical_legs)
             trace.coverage = store.lexical.coverage(terms)
             trace.lexical_weight = self.config.lexical_weight * trace.coverage
             legs = LegScores(
                 ids=ids, dense=dense, bm25=bm, prf=prf, translation=trans, synonym=syn,
-                priors=self._priors(ids, trace.intent, q), records=self._units()[ids],
+                priors=self._priors(ids, trace.intent, q, trace.needs, lookup), records=self._units()[ids],
                 lexical_weight=trace.lexical_weight, translation_weight=trace.translation_weight,
-                synonym_weight=trace.synonym_weight,
+                synonym_weight=trace.synonym_weight, need=need,
+                need_weight=self.config.need_weight if trace.need_terms else 0.0,
             )
             fused = fuse(legs, self.config)
         if fused.size:
@@ -233,7 +245,7 @@ class Searcher:
 
     def _lexical_legs(
         self, q: str, terms: list[str], dense_ids: np.ndarray, scope: Scope, trace: SearchTrace
-    ) -> tuple[LexicalLeg, LexicalLeg, LexicalLeg, LexicalLeg]:
+    ) -> tuple[LexicalLeg, LexicalLeg, LexicalLeg, LexicalLeg, LexicalLeg]:
         """BM25 of the query, of feedback terms from the top dense passages, of the glossary's
         translation of the query's English words, and of the query terms' dictionary synonyms
         (each 0 outside the scope)."""
@@ -253,8 +265,34 @@ class Searcher:
                 trace.translation_weight = self.config.translation_weight * tr.coverage
                 trans = engine.lexical(trace.translated_terms, scope)
         syn = self._synonym_leg(q, scope, trace)
+        need = engine.lexical(trace.need_terms, scope) if trace.need_terms and self.config.need_weight else NO_LEG
         trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
-        return bm, prf, trans, syn
+        return bm, prf, trans, syn, need
+
+    def _read_needs(self, q: str, qv: np.ndarray, trace: SearchTrace) -> np.ndarray:
+        """Read the question's needs (trace.needs, trace.need_terms); the query vector moved towards
+        the read needs in the documents' words when the config says so."""
+        store, cfg = self.store, self.config
+        if not len(store.needs):
+            return qv
+        trace.needs = read_needs(q, qv, store.needs, store.need_vectors,
+                                 lambda parts: np.vstack([self.embedder.embed_query(p) for p in parts]),
+                                 cfg.need_similarity,
+                                 cfg.need_margin, cfg.max_needs, self._common_terms)
+        if not trace.needs:
+            return qv
+        terms: list[str] = []
+        for d in trace.needs:
+            terms.extend(get_segmenter().lexical_terms(" ".join(d.need.terms)))
+        trace.need_terms = list(dict.fromkeys(terms))
+        if cfg.need_vector and not store.need_vectors.empty:
+            index = {n.id: i for i, n in enumerate(store.needs)}
+            rows = store.need_vectors.expand[[index[d.need.id] for d in trace.needs]]
+            moved = np.asarray(qv, dtype=np.float32) + cfg.need_vector * rows.mean(axis=0)
+            norm = float(np.linalg.norm(moved))
+            if norm:
+                return (moved / norm).astype(np.float32)
+        return qv
 
     def _synonym_leg(self, q: str, scope: Scope, trace: SearchTrace) -> LexicalLeg:
         """BM25 of the index words that share a Sudachi synonym group with a query term; weighted by
@@ -271,6 +309,11 @@ class Searcher:
         trace.synonym_terms = expansions
         trace.synonym_weight = self.config.synonym_share * self.config.lexical_weight * share
         return self.store.retrieval.lexical(expansions, scope)
+
+    def _common_terms(self, terms: tuple[str, ...]) -> bool:
+        """Whether every one of these terms is in a large share of the passages (so reveals no need)."""
+        lexical = self.store.lexical
+        return min(lexical.df(t) for t in terms) > self.config.need_common_share * max(lexical.n_docs, 1)
 
     @property
     def synonyms(self) -> SynonymTable:
@@ -316,10 +359,14 @@ class Searcher:
 
     def _candidates(
         self, dense_ids: np.ndarray, legs: tuple[LexicalLeg, ...], intent: Intent, mask: np.ndarray | None,
-        n_cand: int,
+        n_cand: int, lookup: MeasureLookup | None = None,
     ) -> np.ndarray:
-        """The dense top, each lexical leg's top, and passages of a ministry the query names."""
+        """The dense top, each lexical leg's top, passages of a ministry the query names and of the
+        measure it names by number."""
         cand = set(dense_ids.tolist())
+        if lookup is not None:
+            named = self._measure_rows(lookup.number)
+            cand.update((named[mask[named]] if mask is not None else named).tolist())
         for leg in legs:
             cand.update(leg.top(n_cand).tolist())  # rows outside the scope score 0 and never enter
         for m in intent.ministries:
@@ -329,7 +376,20 @@ class Searcher:
             cand.update(named[: self.config.ministry_rows].tolist())
         return np.sort(np.fromiter(cand, dtype=np.int64, count=len(cand)))
 
-    def _priors(self, ids: np.ndarray, intent: Intent, question: str) -> np.ndarray:
+    def _measure_lookup(self, q: str) -> MeasureLookup | None:
+        """The measure the question names by number, when the index has a measure so numbered."""
+        lookup = read_measure_number(q)
+        return lookup if lookup is not None and self._measure_rows(lookup.number).size else None
+
+    def _measure_rows(self, number: int) -> np.ndarray:
+        """The passages of every measure numbered `number` (measure keys end in #number)."""
+        passages = self.store.passages
+        values = [v for v in passages.values["measure"] if v.rsplit("#", 1)[-1] == str(number)]
+        rows = [passages.rows("measure", v) for v in values]
+        return np.sort(np.concatenate(rows)) if rows else np.empty(0, dtype=np.int64)
+
+    def _priors(self, ids: np.ndarray, intent: Intent, question: str,
+                needs: list[DetectedNeed] | None = None, lookup: MeasureLookup | None = None) -> np.ndarray:
         """Boosts for passages of a ministry the query names and for speeches when it asks about the
         meeting; a penalty for procedural lines unless it asks about the proceedings."""
         cfg, passages = self.config, self.store.passages
@@ -349,4 +409,21 @@ class Searcher:
         speech = passages.code("kind", "speech")
         if intent.wants_speech and speech is not None:
             bonus[passages.column("kind")[ids] == speech] += cfg.speech_boost
+        if needs:
+            if cfg.need_boost:
+                tagged = np.zeros(len(ids), dtype=bool)
+                for d in needs:
+                    tagged |= passages.has_value("need", d.need.label, ids)
+                bonus[tagged] += cfg.need_boost
+            # An English situation pulls minutes statements (long, general, in the model's English sense
+            # of "support") ahead of every measure; a Japanese one does not (dev: a penalty there costs).
+            english = not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", question)
+            if cfg.need_speech_penalty and english and not intent.wants_speech and speech is not None:
+                bonus[passages.column("kind")[ids] == speech] -= cfg.need_speech_penalty
+        if lookup is not None:
+            named = np.isin(ids, self._measure_rows(lookup.number))
+            bonus[named] += cfg.measure_number_boost
+            if lookup.fields:
+                codes = [c for c in (passages.code("field", f) for f in lookup.fields) if c is not None]
+                bonus[named & np.isin(passages.column("field")[ids], codes)] += cfg.measure_field_boost
         return bonus

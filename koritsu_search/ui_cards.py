@@ -70,6 +70,12 @@ def render_summary(answer: Answer, view: View) -> str:
             shown = f"上位{n}件を表示中（全{total}件）" + ("。「すべて表示」で全件" if total > n else "")
             shown += f" / top {n} of {total}"
         out.append(f'<div class="ks-shown">{esc(shown)}</div>')
+    if answer.needs:
+        chips = "".join(f'<span class="ks-need" data-need="{esc(n["id"])}">{esc(n["label"])}</span>'
+                        for n in answer.needs)
+        out.append(f'<div class="ks-needs" role="note">ご相談の内容 / Understood as: {chips}</div>')
+    if answer.measure_no is not None:
+        out.append(f'<div class="ks-needs">施策No.{answer.measure_no} を表示 / measure No.{answer.measure_no}</div>')
     if answer.implied_ministries:
         names = "・".join(answer.implied_ministries)
         out.append(f'<div><span class="ks-implied">質問から: {esc(names)}を優先表示（絞り込みではありません）'
@@ -119,6 +125,8 @@ def render_card(item: AnswerItem, rank: int, nearest: bool = False) -> str:
     meta = "".join(f'<span class="ks-ministry">{esc(m)}</span>' for m in item.ministries)
     if item.section:
         meta += f'<span class="ks-section">{esc(" › ".join(item.section))}</span>'
+    if item.needs:
+        meta += f'<span class="ks-serves">対象: {esc("・".join(item.needs))}</span>'
     if meta:
         out.append(f'<div class="ks-meta">{meta}</div>')
     urls = item.urls or ([item.url] if item.url else [])

@@ -198,6 +198,12 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._encode(list(texts), self._passage_prompt, batch_size, progress)
 
+    def embed_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Several queries at once (batched): shape (len(texts), dim), rows L2-normalized."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(list(texts), self._query_prompt, batch_size, False)
+
     def embed_query(self, text: str) -> np.ndarray:
         """Return a vector of shape (dim,), float32, L2-normalized."""
         if self._fast_query_ok():

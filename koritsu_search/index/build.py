@@ -26,7 +26,10 @@ from .backend import build_engine, check_reachable
 from .columns import PassageStore
 from .contract import TERM_KEYS, current_contract
 from .engine_spec import BuildInputs, EngineSpec
+from ..need_tags import embed_needs, tag_passages
 from .glossary_file import choose_glossary, contract_entries, write_glossary
+from .needs_file import choose_needs, previous_vectors, write_needs
+from .needs_file import contract_entries as needs_contract
 from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
 from .manifest import MANIFEST_NAME, Manifest, SourceEntry, now_iso
@@ -158,6 +161,7 @@ def build_index(
     engine: EngineSpec | None = None,
     vectors_from: Iterable[str | Path] = (),
     glossary: str | Path | None = None,
+    needs: str | Path | None = None,
 ) -> BuildReport:
     """Index the given files and folders into index_dir, re-embedding only what changed.
 
@@ -165,8 +169,8 @@ def build_index(
     A file over max_file_bytes is skipped and reported (None: no limit). `engine` says where the
     dense and sparse indexes live (default: as the index in place, else the embedded FAISS engine);
     `vectors_from` names folders of `embed_only` output whose vectors are used instead of embedding.
-    `glossary` is "default", "none" or a file (default: as the index in place, else the package's);
-    the index keeps a copy.
+    `glossary` and `needs` are each "default", "none" or a file (default: as the index in place, else
+    the package's); the index keeps a copy of each.
 
     `embedder` may be a factory so that an unchanged corpus never loads the model; then pass
     `model_id` so stored vectors can be reused without loading it.
@@ -178,13 +182,13 @@ def build_index(
     with build_lock(index_dir, wait):
         return _build(paths, index_dir, embedder, model_id, spec, progress,
                       ParseOptions(kind, password, ocr, max_file_bytes), [Path(v) for v in vectors_from],
-                      glossary)
+                      glossary, needs)
 
 
 def _build(
     paths: Iterable[str | Path], index_dir: Path, embedder: Embedder | EmbedderFactory, model_id: str | None,
     spec: EngineSpec, progress: bool, options: ParseOptions, vectors_from: list[Path],
-    glossary_spec: str | Path | None = None,
+    glossary_spec: str | Path | None = None, needs_spec: str | Path | None = None,
 ) -> BuildReport:
     t0 = time.perf_counter()
     report = BuildReport(index_dir=str(index_dir))
@@ -206,6 +210,8 @@ def _build(
     check_reachable(spec, recorded)  # an unknown engine, a misplaced option or a bad URI fail before any work
     glossary = choose_glossary(glossary_spec, index_dir, recorded.contract if recorded else None)
     contract.update(contract_entries(glossary))
+    needs = choose_needs(needs_spec, index_dir, recorded.contract if recorded else None)
+    contract.update(needs_contract(needs))
     if vectors_from:
         if model_id is None:
             model_id = get_embedder().model_id
@@ -256,6 +262,13 @@ def _build(
     report.reused_vectors = len(passages) - len(todo)
     report.seconds["embed"] = time.perf_counter() - t2
 
+    need_vectors = previous_vectors(index_dir, needs, model_id, prev.manifest.contract if prev.manifest else None,
+                                    prev.manifest.model_id if prev.manifest else None)
+    if need_vectors is None:
+        need_vectors = embed_needs(needs, get_embedder())
+    tag_passages(passages, terms, vectors, needs, need_vectors)
+    report.seconds["needs"] = time.perf_counter() - t2 - report.seconds["embed"]
+
     t3 = time.perf_counter()
     lexical = LexicalIndex.build(terms)
     built = build_engine(BuildInputs(index_dir, passages, vectors, terms, lexical, str(model_id), prev.manifest,
@@ -288,6 +301,7 @@ def _build(
 
         def write(tmp: Path) -> None:
             write_glossary(tmp, glossary)
+            write_needs(tmp, needs, need_vectors)
             write_index_files(tmp, manifest, documents, passages, procedural, vectors, built.save, lexical)
             built.commit()  # an external engine's switch (Milvus: the alias), just before the directory's
 

@@ -23,11 +23,11 @@ COLUMNS_FILE = "columns.npz"
 VALUES_FILE = "columns.json"
 # Single-valued columns (one code per passage) and multi-valued ones (a CSR list per passage).
 SINGLE = ("record", "doc", "kind", "field", "measure")
-MULTI = ("ministry", "section")
+MULTI = ("ministry", "section", "need")
 # Parsed passages kept in memory: every passage of a small index, the often-hit ones of a large one.
 CACHED_PASSAGES = 20_000
 _ATTR = {"record": "record_id", "doc": "doc_id", "kind": "kind", "field": "field", "measure": "measure_key",
-         "ministry": "ministries", "section": "section"}
+         "ministry": "ministries", "section": "section", "need": "needs"}
 
 
 class RowFile:
@@ -134,6 +134,10 @@ class PassageStore(Sequence[Passage]):
             for c in SINGLE:
                 if c not in self.values:
                     self.values[c], self._cols[c] = [""], np.zeros(self._n, dtype=np.int32)
+            for c in MULTI:
+                if c not in self.values:
+                    self.values[c], self._cols[c] = [], np.zeros(0, dtype=np.int32)
+                    self._cols[f"{c}_ptr"] = np.zeros(self._n + 1, dtype=np.int64)
         missing = [c for c in (*SINGLE, *MULTI) if c not in self.values]
         if missing or any(len(self._cols[c]) != self._n for c in SINGLE) or len(self.procedural) != self._n \
                 or len(self.content_hashes) != self._n:
@@ -208,6 +212,7 @@ class PassageStore(Sequence[Passage]):
             ("section", sections, bool(filters.sections)),
             ("field", [f or "" for f in filters.fields], bool(filters.fields)),
             ("kind", filters.kinds, bool(filters.kinds)),
+            ("need", filters.needs, bool(filters.needs)),
         ):
             if active:
                 part = np.zeros(self._n, dtype=bool)
@@ -236,4 +241,5 @@ class PassageStore(Sequence[Passage]):
             "sections": [v for v in self.values["section"] if v],
             "fields": [v for v in self.values["field"] if v],
             "kinds": [v for v in self.values["kind"] if v],
+            "needs": [v for v in self.values["need"] if v],
         }

@@ -13,7 +13,7 @@ from ..ingest import INGEST_VERSION
 # Bump when the code that turns text into terms, or records into passages, changes its logic;
 # the rule tables themselves are hashed below, so editing a stop word needs no bump.
 TOKENIZER_LOGIC = 1
-PASSAGES_LOGIC = 2  # 2: a measure column (plan sheet and status row share a measure key), title-only flags
+PASSAGES_LOGIC = 3  # 3: passages carry the needs their unit serves; 2: a measure column (plan sheet and status row share a measure key), title-only flags
 SUDACHI_MODES = ("C", "A")  # C units, plus the A units of a C unit that splits
 
 # Contract keys whose change makes stored terms unusable (re-segment every passage).

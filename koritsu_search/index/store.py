@@ -15,6 +15,8 @@ import numpy as np
 
 from ..errors import IndexLoadError, KoritsuError, QueryError
 from ..glossary import NO_GLOSSARY, Glossary
+from ..need_tags import NO_VECTORS, NeedVectors
+from ..needs import NO_NEEDS, Needs
 from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
 from .backend import open_retrieval
@@ -22,6 +24,7 @@ from .columns import PassageStore, RowFile, write_rows, write_store
 from .contract import current_contract
 from .dense import DenseIndex
 from .glossary_file import open_glossary
+from .needs_file import open_needs
 from .lexical import LexicalIndex
 from .manifest import Manifest, Signature, manifest_signature, rebuild_hint
 from .retrieval import Retrieval
@@ -130,10 +133,13 @@ class IndexStore:
 
     def __init__(self, path: Path, manifest: Manifest, passages: PassageStore, retrieval: Retrieval,
                  lexical: LexicalIndex, records: _RecordFile, documents: list[Document],
-                 dense: DenseIndex | None = None, glossary: Glossary = NO_GLOSSARY) -> None:
+                 dense: DenseIndex | None = None, glossary: Glossary = NO_GLOSSARY, needs: Needs = NO_NEEDS,
+                 need_vectors: NeedVectors = NO_VECTORS) -> None:
         self.path = path
         self.manifest = manifest
         self.glossary = glossary  # the English → Japanese glossary the index was built with
+        self.needs = needs  # the needs taxonomy the index was built with, and its vectors
+        self.need_vectors = need_vectors
         self.passages = passages
         self.retrieval = retrieval  # the engine's search side (embedded FAISS + bm25s, or Milvus)
         self.dense = dense  # the embedded engine's dense index (None for an external engine)
@@ -170,6 +176,7 @@ class IndexStore:
         manifest = Manifest.read(p)
         manifest.check(p, current_contract(), ignore=() if check_fusion else ("fusion",))
         glossary = open_glossary(p, manifest.contract)
+        needs, need_vectors = open_needs(p, manifest.contract)
         retrieval: Retrieval | None = None
         try:
             passages = PassageStore(p)
@@ -201,7 +208,8 @@ class IndexStore:
                 f"{manifest.record_count} records; found {counts[0]} passages, {counts[1]} vectors and "
                 f"{len(records)} records. {rebuild_hint(p)}"
             )
-        return cls(p, manifest, passages, retrieval, lexical, records, documents, dense, glossary)
+        return cls(p, manifest, passages, retrieval, lexical, records, documents, dense, glossary, needs,
+                   need_vectors)
 
     def close(self) -> None:
         """Let the engine go now (a Milvus connection; a Milvus Lite file for other processes)."""
@@ -254,4 +262,5 @@ class IndexStore:
         """The values each filter can take, for menus."""
         values = self.passages.facet_values()
         return {"ministries": values["ministries"], "documents": list(self._documents),
-                "sections": values["sections"], "fields": values["fields"], "kinds": values["kinds"]}
+                "sections": values["sections"], "fields": values["fields"], "kinds": values["kinds"],
+                "needs": [n.label for n in self.needs if n.label in set(values["needs"])]}

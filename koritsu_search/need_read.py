@@ -1,0 +1,64 @@
+"""Query time: the needs a question carries, by its words (taxonomy expressions) and by its meaning.
+
+Words: the taxonomy's expressions and terms, matched on Sudachi normalized forms (need_match).
+Meaning: the question's vector, and each clause's vector for a long story, against every
+detection text of every need (its definition and each expression, embedded with the index's
+model). A need is read by meaning when its best text is close enough in absolute terms and
+close to the best need of that clause, so unseen phrasings still map while a question about
+something else maps to nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from .need_match import matcher_for
+from .need_tags import NeedVectors
+from .needs import DetectedNeed, Needs
+
+_CLAUSE = re.compile(r"[^。！？!?\n]+")
+MIN_CLAUSE_CHARS = 6
+MAX_CLAUSES = 3
+LONG_QUESTION = 30  # characters: a question this long is also read clause by clause
+
+
+def clauses(question: str) -> list[str]:
+    """The sentences of a long question (a caller's story often holds two or three needs)."""
+    if len(question) < LONG_QUESTION:
+        return []
+    parts = [c.strip() for c in _CLAUSE.findall(question) if len(c.strip()) >= MIN_CLAUSE_CHARS]
+    return parts[:MAX_CLAUSES] if len(parts) > 1 else []
+
+
+def read_needs(question: str, query_vector: np.ndarray | None, needs: Needs, vectors: NeedVectors,
+               embed_clauses: Callable[[list[str]], np.ndarray] | None, min_similarity: float,
+               margin: float, max_needs: int,
+               common: Callable[[tuple[str, ...]], bool] | None = None) -> list[DetectedNeed]:
+    """The needs of a question, those read from its words first; at most max_needs."""
+    if not len(needs):
+        return []
+    found = {d.need.id: d for d in matcher_for(needs).in_words(question, common)}
+    if query_vector is not None and not vectors.empty and min_similarity < 1.0:
+        texts = [question]
+        rows = [np.asarray(query_vector, dtype=np.float32)]
+        parts = clauses(question)
+        if parts and embed_clauses is not None:
+            texts += parts
+            rows += list(embed_clauses(parts))
+        for text, vec in zip(texts, rows, strict=True):
+            if vec.shape[0] != vectors.detect.shape[1]:
+                continue
+            sims = vectors.detect @ vec
+            best = np.full(len(needs), -1.0, dtype=np.float32)
+            np.maximum.at(best, vectors.owner, sims)
+            top = float(best.max())
+            for i in np.argsort(-best)[:max_needs]:
+                s = float(best[i])
+                if s >= min_similarity and s >= top - margin:
+                    need = needs.needs[int(i)]
+                    if need.id not in found:
+                        found[need.id] = DetectedNeed(need, "meaning", text, s)
+    return list(found.values())[:max_needs]
