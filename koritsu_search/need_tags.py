@@ -17,6 +17,7 @@ NAME_FIELDS = ("施策名",)  # a term in the measure's name counts for more tha
 NAME_WEIGHT = 3
 MIN_TERM_SCORE = 2  # a name match, or terms in two places of the unit's text
 MAX_TERM_SHARE = 0.08  # a term found in more units than this share (相談, 支援, こども) tells nothing
+MIN_UNITS_FOR_SHARE = 50  # in a smaller index a share says nothing
 DENSE_Z = 3.0  # a unit this far above the need's mean similarity (in standard deviations) serves it
 DENSE_TOP = 5  # and among the need's few closest units
 
@@ -84,7 +85,8 @@ def tag_passages(passages: Sequence[Passage], terms: Sequence[list[str]], vector
     for pats, u in zip(found, units, strict=True):
         for pat in pats:
             units_of[pat].add(u)
-    common = {pat for pat, us in units_of.items() if len(us) > MAX_TERM_SHARE * len(order)}
+    common = {pat for pat, us in units_of.items() if len(us) > MAX_TERM_SHARE * len(order)} \
+        if len(order) >= MIN_UNITS_FOR_SHARE else set()
     for p, pats, u in zip(passages, found, units, strict=True):
         weight = NAME_WEIGHT if p.field in NAME_FIELDS else 1
         for pat in pats:
