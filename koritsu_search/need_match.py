@@ -34,8 +34,24 @@ def english_stem(word: str) -> str:
     return word
 
 
+# Function words an English expression should not hinge on ("looking after my parent" = "… her parent").
+_EN_STOP = frozenset("""a an the my your his her its our their me him them us i you he she we they it is are am
+    was were be been being to of and or for with in on at by from that this these those who whom which
+    has have had do does did very really so just also""".split())
+# Kin and partner words, folded to one word each: callers name the person, expressions name the role.
+_EN_FOLD = {w: k for k, ws in {
+    "parent": "mum mom mother mommy mummy father dad daddy papa mama parents",
+    "partner": "husband wife spouse boyfriend girlfriend partner",
+    "child": "son daughter kid kids children child baby toddler",
+    "grandparent": "grandmother grandma granny grandfather grandpa grandparents",
+    "sibling": "brother sister siblings brothers sisters",
+}.items() for w in ws.split()}
+
+
 def english_terms(text: str) -> list[str]:
-    return [english_stem(w) for w in _EN_WORD.findall(unicodedata.normalize("NFKC", text).lower())]
+    """English content words, stemmed, kin words folded (mum -> parent), function words dropped."""
+    words = _EN_WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    return [english_stem(_EN_FOLD.get(w, w)) for w in words if w not in _EN_STOP]
 
 
 @dataclass(frozen=True)

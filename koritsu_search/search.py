@@ -46,6 +46,7 @@ from .synonyms import SynonymTable, merge_alternatives
 from .translate import translate
 
 MODES = ("hybrid", "dense", "lexical")
+
 MAX_QUERY_CHARS = 2000
 MAX_K = 10_000
 
@@ -74,6 +75,11 @@ class SearchTrace:
     dense_max: float = 0.0
     dense_mean: float = 0.0
     dense_std: float = 0.0
+
+
+def is_japanese(text: str) -> bool:
+    """Whether a text has kana or kanji (else it is taken as English, for the needs' thresholds)."""
+    return bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text))
 
 
 def clean_query(query: object) -> str:
@@ -275,9 +281,10 @@ class Searcher:
         store, cfg = self.store, self.config
         if not len(store.needs):
             return qv
+        threshold = cfg.need_similarity
         trace.needs = read_needs(q, qv, store.needs, store.need_vectors,
                                  lambda parts: np.vstack([self.embedder.embed_query(p) for p in parts]),
-                                 cfg.need_similarity,
+                                 threshold,
                                  cfg.need_margin, cfg.max_needs, self._common_terms)
         if not trace.needs:
             return qv
@@ -417,8 +424,7 @@ class Searcher:
                 bonus[tagged] += cfg.need_boost
             # An English situation pulls minutes statements (long, general, in the model's English sense
             # of "support") ahead of every measure; a Japanese one does not (dev: a penalty there costs).
-            english = not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", question)
-            if cfg.need_speech_penalty and english and not intent.wants_speech and speech is not None:
+            if cfg.need_speech_penalty and not is_japanese(question) and not intent.wants_speech and speech is not None:
                 bonus[passages.column("kind")[ids] == speech] -= cfg.need_speech_penalty
         if lookup is not None:
             named = np.isin(ids, self._measure_rows(lookup.number))

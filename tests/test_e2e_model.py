@@ -67,7 +67,16 @@ QUESTIONS = {
     "nonsense_weather": "明日の東京の天気予報",
     "young_carers": "ヤングケアラー",
     "dementia_plan": "認知症カフェの課題と今後の取組方針",
+    "dv_everyday": "夫に殴られていて子どもを連れて家を出たい",
+    "suicide_young": "死にたいと言っている若者がいる",
+    "debt": "借金があって生活が苦しい",
+    "dv_en": "My husband hits me and I want to leave with my children",
 }
+MEASURE_FORMS = {f"form{i}": q for i, q in enumerate(
+    ["施策No.12", "No.12", "ＮＯ．１２", "12番", "12番の施策", "施策12", "第12", "measure 12",
+     "施策No.87の目標", "No.87の目標", "ＮＯ．８７の現状", "87番の課題", "施策87の今後の取組方針", "第87の達成状況",
+     "measure 87 goal", "No.7", "施策No.7の見直し方針"])}
+QUESTIONS.update(MEASURE_FORMS)
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +124,46 @@ def test_nonsense_gets_no_confident_match_and_nearest_items(answers: dict[str, d
         answer = answers[key]
         assert answer["confident"] is False and answer["items"] == [] and answer["total"] == 0, answer["summary"]
         assert 1 <= len(answer["nearest"]) <= 3
+        # The verdict and the bands come from one calibration: no 高 on a "no confident answer" page.
+        assert all(i["band"] == "low" for i in answer["nearest"]), answer["nearest"]
     text = _cli(["ask", "zzzzqqqq xyzzy", "--index", str(real_index)], env).stdout
     assert "該当する施策は見つかりませんでした" in text
+
+
+@pytest.mark.parametrize(("key", "needs", "services"), [
+    ("dv_everyday", {"DV・配偶者からの暴力"}, {39, 88, 120}),
+    ("suicide_young", {"自殺念慮・死にたい気持ち"}, {34, 17, 13, 14}),
+    ("debt", {"借金・多重債務", "生活困窮・お金がない"}, {101, 17, 118}),
+    ("dv_en", {"DV・配偶者からの暴力"}, {39, 88, 120}),
+])
+def test_a_caller_in_need_is_never_told_there_is_nothing(answers: dict[str, dict], key: str, needs: set[str],
+                                                         services: set[int]) -> None:
+    answer = answers[key]
+    assert answer["confident"], answer["summary"]
+    assert needs & {n["label"] for n in answer["needs"]}, answer["needs"]
+    top = answer["items"][:5]
+    assert any(i["measure_no"] in services and i["band"] in ("high", "medium") for i in top), \
+        [(i["measure_no"], i["band"]) for i in top]
+    # A situation in English ranks measures, not meeting statements.
+    assert all(i["kind"] == "measure" for i in answer["items"][:3])
+
+
+@pytest.mark.parametrize("key", list(MEASURE_FORMS))
+def test_a_measure_named_by_number_is_answered_first_and_confidently(answers: dict[str, dict], key: str) -> None:
+    question = MEASURE_FORMS[key]
+    number = 7 if "7" in question and "87" not in question and "８７" not in question else \
+        87 if ("87" in question or "８７" in question) else 12
+    answer = answers[key]
+    assert answer["confident"] and answer["measure_no"] == number, (question, answer["summary"])
+    first = answer["items"][0]
+    assert first["measure_no"] == number and first["band"] == "high", (question, first["measure_no"])
+
+
+def test_the_cli_says_what_it_understood(real_index: Path, env: dict[str, str]) -> None:
+    result = _cli(["ask", "夫に殴られていて子どもを連れて家を出たい", "--index", str(real_index), "--k", "3"], env)
+    assert result.returncode == 0
+    assert "ご相談の内容" in result.stderr and "DV・配偶者からの暴力" in result.stderr
+    assert "該当する施策は見つかりませんでした" not in result.stdout
 
 
 def test_cut_drops_padding_and_bands_the_answer(answers: dict[str, dict]) -> None:
