@@ -41,12 +41,16 @@ class FusionConfig:
     need_similarity: float = 0.91  # dev: 0.89-0.91 and words only (1.0) within 0.004 nDCG@10
     need_margin: float = 0.015
     max_needs: int = 3
+    needs_skip_official: bool = True  # read no needs in an official's question (a ministry, a target, a figure)
+    need_list_off: bool = True  # no need prior when the question asks about measures (a topic, not a situation)
+    need_list_weight: float = 0.4  # and the expansion leg's weight then
     need_common_share: float = 0.02  # a taxonomy term in more passages than this share reveals no need
-    need_weight: float = 0.4  # BM25 over the read needs' administrative terms (the expansion leg)
+    need_weight: float = 0.8  # BM25 over the read needs' administrative terms (the expansion leg)
     need_boost: float = 0.2  # a passage whose unit is tagged with a read need
     # The query vector plus this times the read needs' vectors (documents' words): 0.15-0.3 cost dev
     # paraphrase 0.05, so off.
     need_vector: float = 0.0
+    need_speech_penalty_ja: float = 0.0  # the same for a Japanese question
     need_speech_penalty: float = 0.3  # a speaker turn, when needs were read in English and the meeting is not asked about
     measure_number_boost: float = 3.0  # the measure a question names by number (施策No.12, 12番) comes first
     measure_field_boost: float = 0.5  # and, within it, the field asked about (「No.87の目標」)

@@ -177,7 +177,7 @@ class DetectedNeed:
     """A need read from a question: how (its words or its meaning) and the evidence."""
 
     need: Need
-    how: str  # "words" (an expression or term matched) or "meaning" (dense similarity)
+    how: str  # "words" (a caller's expression), "terms" (the documents' word) or "meaning" (dense similarity)
     evidence: str  # the expression matched, or the clause that was similar
     score: float = 1.0
 

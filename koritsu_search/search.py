@@ -77,6 +77,24 @@ class SearchTrace:
     dense_std: float = 0.0
 
 
+_LIST_JA = re.compile(r"施策|一覧|支援策|取組|取り組み|事業|制度|政策|対策")
+_LIST_EN = re.compile(r"\b(measures?|programmes?|programs?|polic(y|ies)|initiatives?|schemes?|government)\b", re.I)
+
+
+_OFFICIAL = re.compile(r"目標|実績|件数|人数|何人|何件|何か所|箇所数|達成状況|見直し方針|今後の取組方針|現状と課題|"
+                       r"\bhow many\b|\btargets?\b|\bachieve|\bfigures?\b", re.I)
+
+
+def asks_as_official(text: str) -> bool:
+    """Whether a question is an official's (a ministry named, a target or a figure asked for), not a caller's."""
+    return bool(read_intent(text).ministries or _OFFICIAL.search(text))
+
+
+def asks_for_measures(text: str) -> bool:
+    """Whether a question asks about measures (a topic, a list) rather than tells a situation."""
+    return bool(_LIST_JA.search(text) or _LIST_EN.search(text))
+
+
 def is_japanese(text: str) -> bool:
     """Whether a text has kana or kanji (else it is taken as English, for the needs' thresholds)."""
     return bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text))
@@ -191,7 +209,7 @@ class Searcher:
         trace.timings_ms["embed"] = (time.perf_counter() - t) * 1000
         lookup = self._measure_lookup(q) if mode == "hybrid" else None
         trace.measure_no = lookup.number if lookup else None
-        if mode == "hybrid" and lookup is None:
+        if mode == "hybrid" and lookup is None and not (self.config.needs_skip_official and asks_as_official(q)):
             t = time.perf_counter()
             qv = self._read_needs(q, qv, trace)
             trace.timings_ms["needs"] = (time.perf_counter() - t) * 1000
@@ -223,7 +241,7 @@ class Searcher:
                 priors=self._priors(ids, trace.intent, q, trace.needs, lookup), records=self._units()[ids],
                 lexical_weight=trace.lexical_weight, translation_weight=trace.translation_weight,
                 synonym_weight=trace.synonym_weight, need=need,
-                need_weight=self.config.need_weight if trace.need_terms else 0.0,
+                need_weight=self._need_weight(q) if trace.need_terms else 0.0,
             )
             fused = fuse(legs, self.config)
         if fused.size:
@@ -383,6 +401,11 @@ class Searcher:
             cand.update(named[: self.config.ministry_rows].tolist())
         return np.sort(np.fromiter(cand, dtype=np.int64, count=len(cand)))
 
+    def _need_weight(self, q: str) -> float:
+        """The expansion leg's weight: a told situation is bridged fully, a question about measures less."""
+        cfg = self.config
+        return cfg.need_list_weight if cfg.need_list_off and asks_for_measures(q) else cfg.need_weight
+
     def _measure_lookup(self, q: str) -> MeasureLookup | None:
         """The measure the question names by number, when the index has a measure so numbered."""
         lookup = read_measure_number(q)
@@ -417,15 +440,17 @@ class Searcher:
         if intent.wants_speech and speech is not None:
             bonus[passages.column("kind")[ids] == speech] += cfg.speech_boost
         if needs:
-            if cfg.need_boost:
-                tagged = np.zeros(len(ids), dtype=bool)
+            if cfg.need_boost and not (cfg.need_list_off and asks_for_measures(question)):
+                boost = np.zeros(len(ids), dtype=np.float32)
                 for d in needs:
-                    tagged |= passages.has_value("need", d.need.label, ids)
-                bonus[tagged] += cfg.need_boost
+                    tagged = passages.has_value("need", d.need.label, ids)
+                    boost[tagged] = cfg.need_boost
+                bonus += boost
             # An English situation pulls minutes statements (long, general, in the model's English sense
             # of "support") ahead of every measure; a Japanese one does not (dev: a penalty there costs).
-            if cfg.need_speech_penalty and not is_japanese(question) and not intent.wants_speech and speech is not None:
-                bonus[passages.column("kind")[ids] == speech] -= cfg.need_speech_penalty
+            penalty = cfg.need_speech_penalty_ja if is_japanese(question) else cfg.need_speech_penalty
+            if penalty and not intent.wants_speech and speech is not None:
+                bonus[passages.column("kind")[ids] == speech] -= penalty
         if lookup is not None:
             named = np.isin(ids, self._measure_rows(lookup.number))
             bonus[named] += cfg.measure_number_boost
