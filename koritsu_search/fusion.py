@@ -47,10 +47,11 @@ class FusionConfig:
     need_common_share: float = 0.02  # a taxonomy term in more passages than this share reveals no need
     need_weight: float = 0.8  # BM25 over the read needs' administrative terms (the expansion leg)
     need_boost: float = 0.2  # a passage whose unit is tagged with a read need
+    need_exclusive_penalty: float = 0.3  # a unit serving only another group (exclusive need not read)
     # The query vector plus this times the read needs' vectors (documents' words): 0.15-0.3 cost dev
     # paraphrase 0.05, so off.
     need_vector: float = 0.0
-    need_speech_penalty_ja: float = 0.0  # the same for a Japanese question
+    need_speech_penalty_ja: float = 0.3  # the same for a Japanese question telling a situation (needs in its words)
     need_speech_penalty: float = 0.3  # a speaker turn, when needs were read in English and the meeting is not asked about
     measure_number_boost: float = 3.0  # the measure a question names by number (施策No.12, 12番) comes first
     measure_field_boost: float = 0.5  # and, within it, the field asked about (「No.87の目標」)

@@ -37,6 +37,7 @@ class Need:
     english: tuple[str, ...]
     terms: tuple[str, ...]
     populations: tuple[str, ...]
+    exclusive: bool = False  # its services serve only its group: a caller without this need is not served
 
     def detection_texts(self) -> list[str]:
         """What a question is compared with (as a query): the need in general, then each expression."""
@@ -101,10 +102,12 @@ def _strings(value: Any, where: str, name: str) -> tuple[str, ...]:
 def _need(entry: Any, where: str) -> Need:
     if not isinstance(entry, dict):
         raise NeedsError(f"{where}: expected a [[need]] table")
-    unknown = sorted(set(entry) - set(REQUIRED) - set(LIST_FIELDS))
+    unknown = sorted(set(entry) - set(REQUIRED) - set(LIST_FIELDS) - {"exclusive"})
     if unknown:
         raise NeedsError(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: "
-                         f"id, label, definition, {', '.join(LIST_FIELDS)}")
+                         f"id, label, definition, {', '.join(LIST_FIELDS)}, exclusive")
+    if not isinstance(entry.get("exclusive", False), bool):
+        raise NeedsError(f"{where}: `exclusive` must be true or false")
     missing = [k for k in REQUIRED if k not in entry]
     if missing:
         raise NeedsError(f"{where}: missing {', '.join(missing)}")
@@ -118,7 +121,8 @@ def _need(entry: Any, where: str) -> Need:
         raise NeedsError(f"{where} ({entry['id']}): at least one expression is required")
     if not lists["terms"]:
         raise NeedsError(f"{where} ({entry['id']}): at least one administrative term is required")
-    return Need(entry["id"], entry["label"].strip(), " ".join(entry["definition"].split()), **lists)
+    return Need(entry["id"], entry["label"].strip(), " ".join(entry["definition"].split()), **lists,
+                exclusive=entry.get("exclusive", False))
 
 
 def parse_needs(data: bytes, source: str) -> Needs:

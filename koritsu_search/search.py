@@ -81,8 +81,10 @@ _LIST_JA = re.compile(r"施策|一覧|支援策|取組|取り組み|事業|制�
 _LIST_EN = re.compile(r"\b(measures?|programmes?|programs?|polic(y|ies)|initiatives?|schemes?|government)\b", re.I)
 
 
-_OFFICIAL = re.compile(r"目標|実績|件数|人数|何人|何件|何か所|箇所数|達成状況|見直し方針|今後の取組方針|現状と課題|"
-                       r"\bhow many\b|\btargets?\b|\bachieve|\bfigures?\b", re.I)
+_OFFICIAL = re.compile(r"目標|実績|件数|人数|何人|何件|何か所|箇所数|達成状況|見直し|取組方針|現状|課題|進捗|予算|"
+                       r"#\s*\d{3,}|^\s*\d{3,}\s*$|"
+                       r"\bhow many\b|\btargets?\b|\bachieve|\bfigures?\b|\bcurrent situation\b|"
+                       r"\bchallenges\b|\bfuture policy\b", re.I)
 
 
 def asks_as_official(text: str) -> bool:
@@ -238,7 +240,8 @@ class Searcher:
             trace.lexical_weight = self.config.lexical_weight * trace.coverage
             legs = LegScores(
                 ids=ids, dense=dense, bm25=bm, prf=prf, translation=trans, synonym=syn,
-                priors=self._priors(ids, trace.intent, q, trace.needs, lookup), records=self._units()[ids],
+                priors=self._priors(ids, trace.intent, q, trace.needs, lookup),
+                records=self._units()[ids],
                 lexical_weight=trace.lexical_weight, translation_weight=trace.translation_weight,
                 synonym_weight=trace.synonym_weight, need=need,
                 need_weight=self._need_weight(q) if trace.need_terms else 0.0,
@@ -446,9 +449,15 @@ class Searcher:
                     tagged = passages.has_value("need", d.need.label, ids)
                     boost[tagged] = cfg.need_boost
                 bonus += boost
+            if cfg.need_exclusive_penalty:
+                read = {d.need.id for d in needs}
+                for n in self.store.needs:
+                    if n.exclusive and n.id not in read:
+                        bonus[passages.has_value("need", n.label, ids)] -= cfg.need_exclusive_penalty
             # An English situation pulls minutes statements (long, general, in the model's English sense
             # of "support") ahead of every measure; a Japanese one does not (dev: a penalty there costs).
-            penalty = cfg.need_speech_penalty_ja if is_japanese(question) else cfg.need_speech_penalty
+            told = any(d.how != "terms" for d in needs) and not asks_for_measures(question)
+            penalty = (cfg.need_speech_penalty_ja if told else 0.0) if is_japanese(question) else cfg.need_speech_penalty
             if penalty and not intent.wants_speech and speech is not None:
                 bonus[passages.column("kind")[ids] == speech] -= penalty
         if lookup is not None:
