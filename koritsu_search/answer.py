@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -106,11 +107,11 @@ class RankedGroup:
 
 def rank_groups(
     searcher: Searcher, question: str, filters: Filters | None = None, mode: str = "hybrid",
-    trace: SearchTrace | None = None,
+    trace: SearchTrace | None = None, ignore_needs: Collection[str] = (),
 ) -> tuple[list[RankedGroup], QueryScores]:
     """Every answer unit the search reaches, best first, with its calibration features."""
     trace = trace if trace is not None else SearchTrace()
-    hits = searcher.search(question, k=HITS, filters=filters, mode=mode, trace=trace)
+    hits = searcher.search(question, k=HITS, filters=filters, mode=mode, trace=trace, ignore_needs=ignore_needs)
     qs = QueryScores(trace.fused_max, trace.fused_mean, trace.fused_std, trace.dense_max,
                      trace.dense_mean, trace.dense_std,
                      trace.coverage, trace.translation_weight)
@@ -245,7 +246,7 @@ def _cite(searcher: Searcher, question: str, h: Hit, terms: set[str]) -> Citatio
 
 def ask(
     searcher: Searcher, question: object, k: object = 10, filters: Filters | None = None, mode: object = "hybrid",
-    complete: bool = False, calibration: Calibration | None = None,
+    complete: bool = False, calibration: Calibration | None = None, ignore_needs: Collection[str] = (),
 ) -> Answer:
     """Search, group, calibrate and cite: the items above the cut (the first k, or all when complete).
 
@@ -255,7 +256,7 @@ def ask(
     """
     k, mode, q = check_k(k), check_mode(mode), clean_query(question)
     trace = SearchTrace()
-    groups, qs = rank_groups(searcher, q, filters=filters, mode=mode, trace=trace)
+    groups, qs = rank_groups(searcher, q, filters=filters, mode=mode, trace=trace, ignore_needs=ignore_needs)
     terms = highlight_terms(searcher, q)
     implied = read_intent(q).ministries if mode == "hybrid" else []
     understood = [d.to_dict() for d in trace.needs]

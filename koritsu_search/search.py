@@ -25,7 +25,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,8 +184,10 @@ class Searcher:
         filters: Filters | None = None,
         mode: object = "hybrid",
         trace: SearchTrace | None = None,
+        ignore_needs: Collection[str] = (),
     ) -> list[Hit]:
-        """Top-k passages for the query; filters restrict every leg identically."""
+        """Top-k passages for the query; filters restrict every leg identically. `ignore_needs` (ids or
+        labels) are not read from the question, as when a reader removes one the app understood."""
         mode, k, q = check_mode(mode), check_k(k), clean_query(query)
         trace = trace if trace is not None else SearchTrace()
         store = self.store
@@ -213,7 +215,7 @@ class Searcher:
         trace.measure_no = lookup.number if lookup else None
         if mode == "hybrid" and lookup is None and not (self.config.needs_skip_official and asks_as_official(q)):
             t = time.perf_counter()
-            qv = self._read_needs(q, qv, trace)
+            qv = self._read_needs(q, qv, trace, set(ignore_needs))
             trace.timings_ms["needs"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         dense_ids = engine.dense_top(qv, n_cand, scope)
@@ -296,7 +298,7 @@ class Searcher:
         trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
         return bm, prf, trans, syn, need
 
-    def _read_needs(self, q: str, qv: np.ndarray, trace: SearchTrace) -> np.ndarray:
+    def _read_needs(self, q: str, qv: np.ndarray, trace: SearchTrace, ignore: set[str]) -> np.ndarray:
         """Read the question's needs (trace.needs, trace.need_terms); the query vector moved towards
         the read needs in the documents' words when the config says so."""
         store, cfg = self.store, self.config
@@ -307,6 +309,7 @@ class Searcher:
                                  lambda parts: np.vstack([self.embedder.embed_query(p) for p in parts]),
                                  threshold,
                                  cfg.need_margin, cfg.max_needs, self._common_terms)
+        trace.needs = [d for d in trace.needs if d.need.id not in ignore and d.need.label not in ignore]
         if not trace.needs:
             return qv
         terms: list[str] = []

@@ -59,7 +59,14 @@ EXAMPLES = {
         ["Which measures support foreign residents?"], ["こども・若者の孤独・孤立の実態把握"], ["地方公共団体への支援"],
     ],
 }
-URL_LISTS = ("ministry", "doc", "section", "field", "kind")
+URL_LISTS = ("ministry", "doc", "section", "field", "kind", "need")
+# The summary: removing an understood need (「ご相談の内容」 chip) searches again without it.
+SUMMARY_JS = """
+element.addEventListener('click', (ev) => {
+  const b = ev.target.closest('button.ks-need-x');
+  if (b && b.dataset.need) { trigger('select', {index: 0, value: 'drop:' + b.dataset.need}); }
+});
+"""
 
 # Cards: 詳細 opens the item in the detail tab (remembering where the reader was).
 CARDS_JS = """
@@ -115,7 +122,7 @@ APP_JS = """
 }
 """
 PUSH_URL_JS = """
-(q, all, sort, group, mins, docs, secs, fields, kinds) => {
+(q, all, sort, group, mins, docs, secs, fields, kinds, needs, drop) => {
   const busy = document.querySelector('#ks-busy'); if (busy) busy.hidden = true;
   window.__ksHold = false;
   if (!q || !q.trim()) return;
@@ -125,7 +132,8 @@ PUSH_URL_JS = """
   if (all) u.searchParams.set('all', '1');
   if (sort && sort !== 'relevance') u.searchParams.set('sort', sort);
   if (group) u.searchParams.set('group', group);
-  const lists = [['ministry', mins], ['doc', docs], ['section', secs], ['field', fields], ['kind', kinds]];
+  const lists = [['ministry', mins], ['doc', docs], ['section', secs], ['field', fields], ['kind', kinds],
+                 ['need', needs], ['drop', (drop || '').split(',').filter(x => x)]];
   for (const [k, vs] of lists) for (const v of (vs || [])) u.searchParams.append(k, v);
   if (u.href !== window.location.href) window.history.pushState({}, '', u.href);
 }
@@ -137,9 +145,10 @@ BUSY_JS = """
   const b = document.querySelector('#ks-busy');
   if (b && args[0] && String(args[0]).trim()) b.hidden = false;
   window.__ksHold = true;  // until the new URL is pushed
+  args[DROP_ARG] = '';  // a question asked anew reads every need again
   return args;
 }
-"""
+""".replace("DROP_ARG", str(4 + len(URL_LISTS)))
 FOCUS_DETAIL_JS = "() => { setTimeout(() => { const h = document.querySelector('#ks-detail h3'); if (h) h.focus(); }, 80); }"
 # After the page (re)loads a question from its URL: back where the reader was on that entry.
 RESTORE_LOAD_JS = """
@@ -240,7 +249,13 @@ def _menus(index: Index) -> dict[str, list[Any]]:
         "section": facets.get("sections", []),
         "field": facets.get("fields", []),
         "kind": [(KIND_LABELS.get(k, k), k) for k in facets.get("kinds", [])],
+        "need": facets.get("needs", []),
     }
+
+
+def _drops(drop: Any) -> list[str]:
+    """The needs the reader removed (comma-separated ids), once each."""
+    return list(dict.fromkeys(x.strip() for x in str(drop or "").split(",") if x.strip()))
 
 
 def _values(choices: list[Any]) -> set[str]:
@@ -277,8 +292,9 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
     def views(answer: Answer, view: View) -> tuple:
         return render_summary(answer, view), render_cards(answer, view), _pager(answer, view)
 
-    def run_search(question, show_all, sort, group, ministries, docs, sections, fields, kinds, old_dir, seen=None):
-        menus_now = menu_updates(seen, [ministries, docs, sections, fields, kinds])
+    def run_search(question, show_all, sort, group, ministries, docs, sections, fields, kinds, needs, drop, old_dir,
+                   seen=None):
+        menus_now = menu_updates(seen, [ministries, docs, sections, fields, kinds, needs])
 
         def message(html: str) -> tuple:  # a message in the status line; the answer on screen stays
             return (html,) + _skips(len(outputs) - 1 - len(menus_now)) + menus_now
@@ -292,10 +308,11 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
             q = _check_question(question)
             filters = Filters(
                 ministries=list(ministries or []), doc_ids=list(docs or []), sections=list(sections or []),
-                fields=list(fields or []), kinds=list(kinds or []),
+                fields=list(fields or []), kinds=list(kinds or []), needs=list(needs or []),
             )
+            dropped = _drops(drop)
             t0 = time.perf_counter()
-            answer: Answer = index.ask(q, filters=filters, complete=True)
+            answer: Answer = index.ask(q, filters=filters, complete=True, ignore_needs=dropped)
             log.info("ask %.0f ms", (time.perf_counter() - t0) * 1000)
         except KoritsuError as exc:
             return message(render_message(str(exc).split("\n")[0]))
@@ -333,8 +350,18 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
             str(out_dir),
             gr.Accordion(open=False),  # make room for the answer: examples and filters one click away
             gr.Accordion(open=False),
+            ",".join(dropped),
             *menus_now,
         )
+
+    def on_drop(evt: gr.SelectData, question, show_all, sort, group, *rest):
+        """A 「ご相談の内容」 chip removed: the same question again, without that need."""
+        value = evt.value if isinstance(evt.value, str) else ""
+        if not value.startswith("drop:") or not (question or "").strip():
+            return _skips(len(outputs))
+        m, d, sec, fld, kind, need, drop, old_dir, seen = rest
+        dropped = _drops(drop) + [value[len("drop:"):]]
+        return run_search(question, show_all, sort, group, m, d, sec, fld, kind, need, ",".join(dropped), old_dir, seen)
 
     def on_view(answer, show_all, sort, group, page=1):
         if answer is None:
@@ -372,8 +399,10 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
         if not q:  # leave the question alone (the reader may already be typing); menus as the index is now
             return _skips(4 + len(outputs) - len(URL_LISTS) - 1) + menu_updates(None, picked)
         # The filter menus are among the outputs: run_search sets their choices and these values.
-        m, d, sec, fld, kind = picked
-        return (q, show_all, sort, group) + run_search(q, show_all, sort, group, m, d, sec, fld, kind, None, None)
+        drop = ",".join(params.getlist("drop")) if hasattr(params, "getlist") else ""
+        m, d, sec, fld, kind, need = picked
+        return (q, show_all, sort, group) + run_search(q, show_all, sort, group, m, d, sec, fld, kind, need, drop, None,
+                                                       None)
 
     with gr.Blocks(title="孤独・孤立対策 施策検索", analytics_enabled=False, delete_cache=(3600, 7200)) as app:
         answer_state = gr.State(None)
@@ -400,6 +429,8 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
                     f_field = gr.Dropdown(menus["field"], multiselect=True, label="項目 / Column",
                                           elem_id="ks-f-field")
                     f_kind = gr.Dropdown(menus["kind"], multiselect=True, label="種類 / Kind", elem_id="ks-f-kind")
+                    f_need = gr.Dropdown(menus["need"], multiselect=True, label="対象（ご相談の内容）/ Need",
+                                         elem_id="ks-f-need")
                     with gr.Row():
                         sort = gr.Dropdown(SORT_CHOICES, value="relevance", label="並べ替え / Sort", elem_id="ks-sort",
                                            min_width=140)
@@ -409,7 +440,7 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("回答 / Answer", id="answer"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
-                    summary = _html("", elem_id="ks-summary")
+                    summary = _html("", elem_id="ks-summary", js_on_load=SUMMARY_JS)
                     with gr.Row(equal_height=True):
                         show_all = gr.Checkbox(False, label="すべて表示 / Show all", elem_id="ks-all", min_width=160)
                         pager = gr.Radio([], label="ページ / Page", visible=False, elem_id="ks-pager", min_width=200)
@@ -426,17 +457,18 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
                                      interactive=False, show_search="filter", wrap=True, column_widths=TABLE_WIDTHS,
                                      elem_id="ks-table", max_height=700)
 
-        filters = [f_min, f_doc, f_sec, f_field, f_kind]
-        controls = [question, show_all, sort, group, *filters]
+        drop_box = gr.Textbox("", visible=False, elem_id="ks-drop")  # needs the reader removed, comma-separated
+        filters = [f_min, f_doc, f_sec, f_field, f_kind, f_need]
+        controls = [question, show_all, sort, group, *filters, drop_box]
         inputs = [*controls, export_state, seen_state]
         outputs = [status, summary, cards, pager, chart, table, csv_btn, jsonl_btn, pick, detail, answer_state,
-                   export_state, examples_box, filters_box, *filters, seen_state]
+                   export_state, examples_box, filters_box, drop_box, *filters, seen_state]
         common: dict[str, Any] = {"concurrency_limit": CONCURRENCY, "concurrency_id": "search",
                                   "show_progress": "hidden", "trigger_mode": "always_last"}
         for trigger in (question.submit, ask_btn.click):
             trigger(run_search, inputs, outputs, js=BUSY_JS, **common).then(None, controls, None, js=PUSH_URL_JS)
         for ex in example_sets:
-            ex.load_input_event.then(run_search, inputs, outputs, js=HOLD_JS, **common).then(
+            ex.load_input_event.then(run_search, inputs, outputs, js=BUSY_JS, **common).then(
                 None, controls, None, js=PUSH_URL_JS)
         for f in filters:
             f.input(on_filter, inputs, outputs, js=HOLD_JS, **common).then(None, controls, None, js=PUSH_URL_JS)
@@ -445,6 +477,7 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
             c.input(on_view, view_inputs, [summary, cards, pager], js=HOLD_JS, show_progress="hidden").then(
                 None, controls, None, js=PUSH_URL_JS)
         pager.input(on_view, [*view_inputs, pager], [summary, cards, pager], show_progress="hidden")
+        summary.select(on_drop, inputs, outputs, js=HOLD_JS, **common).then(None, controls, None, js=PUSH_URL_JS)
         pick.input(lambda rid, a: detail_for(rid, a), [pick, answer_state], [detail]).then(None, None, None, js=FOCUS_DETAIL_JS)
         cards.select(on_card, [answer_state], [pick, detail, tabs]).then(None, None, None, js=FOCUS_DETAIL_JS)
         detail.select(on_detail_click, None, [tabs]).then(None, None, None, js=RESTORE_JS)

@@ -71,8 +71,9 @@ def render_summary(answer: Answer, view: View) -> str:
             shown += f" / top {n} of {total}"
         out.append(f'<div class="ks-shown">{esc(shown)}</div>')
     if answer.needs:
-        chips = "".join(f'<span class="ks-need" data-need="{esc(n["id"])}">{esc(n["label"])}</span>'
-                        for n in answer.needs)
+        chips = "".join(f'<button type="button" class="ks-need-x" data-need="{esc(n["id"])}" '
+                        f'aria-label="「{esc(n["label"])}」を外して検索し直す / search again without it">'
+                        f'{esc(n["label"])} ×</button>' for n in answer.needs)
         out.append(f'<div class="ks-needs" role="note">ご相談の内容 / Understood as: {chips}</div>')
     if answer.measure_no is not None:
         out.append(f'<div class="ks-needs">施策No.{answer.measure_no} を表示 / measure No.{answer.measure_no}</div>')

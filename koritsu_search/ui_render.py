@@ -33,6 +33,11 @@ CSS = """
 .ks-summary .ks-en { font-size: .85rem; margin-left: .5em; }
 .ks-asked { font-size: .85rem; overflow-wrap: anywhere; }
 .ks-shown { font-size: .85rem; }
+.ks-needs { margin: 0; font-size: .85rem; line-height: 1.5; }
+.ks-need-x { background: #e8eefc; color: #1d3b8a; border: 1px solid #9fb3e6; border-radius: 10px; padding: 0 6px;
+  margin: 0 3px 0 0; cursor: pointer; font-size: .85rem; line-height: 1.4; }
+.ks-need-x:hover, .ks-need-x:focus { background: #d3def8; }
+.ks-serves { background: #eef2fb; color: #1d3b8a; border-radius: 4px; padding: 1px 6px; }
 .ks-implied { font-size: .85rem; color: #5a3e00; background: #fff4d6; border-radius: 4px; padding: 1px 6px; }
 .ks-error { border: 1px solid #d93025; background: #fdecea; color: #8a1c13; padding: 10px 14px;
   border-radius: 8px; font-weight: 600; }

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
 
 from koritsu_search import open_index
 from koritsu_search.errors import IndexLoadError
@@ -16,6 +15,8 @@ from koritsu_search.intent import read_measure_number
 from koritsu_search.models import Filters
 from koritsu_search.need_match import NeedMatcher, english_stem
 from koritsu_search.needs import NeedsError, load_needs, parse_needs
+
+from conftest import CORPUS, FakeEmbedder
 
 GOOD = """
 [[need]]

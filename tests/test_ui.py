@@ -302,6 +302,8 @@ def test_details_show_plan_and_status_and_back_restores_the_place(open_page, lib
     assert btn.is_visible()
     y = page.evaluate("window.scrollY")
     assert y > 0
+    record_id = btn.get_attribute("data-record")
+    assert record_id is not None and record_id.endswith("#m10")
     btn.click()
     # The app remembers where the reader was (reading scrollY here would race the tab switch).
     assert page.evaluate("window.__ksScroll") == y
@@ -333,7 +335,7 @@ def test_details_show_plan_and_status_and_back_restores_the_place(open_page, lib
     page.wait_for_function(
         "(id) => { const a = document.activeElement;"
         " return a && a.classList.contains('ks-detail-btn') && a.dataset.record === id; }",
-        arg=status.record_id, timeout=5000,
+        arg=record_id, timeout=5000,
     )
 
 
@@ -706,3 +708,44 @@ def test_markup_in_documents_and_queries_shows_as_text(browser, tmp_path: Path) 
     finally:
         ctx.close()
         srv.stop()
+
+
+# ---------------------------------------------------------------- what was understood (needs)
+
+Q_DV = "夫に殴られていて子どもを連れて家を出たい"
+
+
+@pytest.mark.slow
+def test_the_app_shows_the_needs_it_read_and_a_removed_one_is_searched_without(open_page, lib) -> None:
+    page = open_page()
+    _ask(page, Q_DV)
+    chips = page.locator("#ks-summary button.ks-need-x")
+    read = [n["label"] for n in lib.ask(Q_DV, complete=True).needs]
+    assert "DV・配偶者からの暴力" in read
+    assert [c.strip(" ×") for c in chips.all_inner_texts()] == read
+    assert "該当する施策は見つかりませんでした" not in page.locator("#ks-summary").inner_text()
+    # The cards say whom each item serves.
+    assert any("DV・配偶者からの暴力" in t for t in page.locator("#ks-cards .ks-serves").all_inner_texts())
+    # Removing the chip asks the same question again without that need, and the URL says so.
+    chips.filter(has_text="DV・配偶者からの暴力").click()
+    page.wait_for_function("() => new URL(location.href).searchParams.getAll('drop').includes('dv')", timeout=15000)
+    remaining = [c.strip(" ×") for c in page.locator("#ks-summary button.ks-need-x").all_inner_texts()]
+    assert remaining == [n for n in read if n != "DV・配偶者からの暴力"]
+    assert remaining == [n["label"] for n in lib.ask(Q_DV, complete=True, ignore_needs=["dv"]).needs]
+    # The removal survives a reload (it is in the URL); a new question reads every need again.
+    page.reload()
+    _wait_answer(page, Q_DV)
+    assert [c.strip(" ×") for c in page.locator("#ks-summary button.ks-need-x").all_inner_texts()] == remaining
+    _ask(page, "旦那に殴られている")
+    assert "DV・配偶者からの暴力" in page.locator("#ks-summary .ks-needs").inner_text()
+    assert "drop" not in page.url
+
+
+@pytest.mark.slow
+def test_the_need_filter_keeps_only_records_serving_it(open_page, lib) -> None:
+    page = open_page("/?q=%E6%94%AF%E6%8F%B4&need=%E3%81%B2%E3%81%8D%E3%81%93%E3%82%82%E3%82%8A")  # 支援, ひきこもり
+    _wait_answer(page, "支援")
+    serves = page.locator("#ks-cards .ks-serves").all_inner_texts()
+    assert serves and all("ひきこもり" in s for s in serves)
+    expected = lib.ask("支援", complete=True, filters=Filters(needs=["ひきこもり"]))
+    assert _titles(page) == [it.title for it in expected.items[:DEFAULT_SHOWN]]

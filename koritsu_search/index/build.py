@@ -19,6 +19,7 @@ from ..ingest import MAX_FILE_BYTES, parse_file, source_sha256
 from ..ingest.textnorm import sanitize_id
 from ..linking import link_measures
 from ..models import Document, Passage, Skipped
+from ..need_tags import embed_needs, tag_passages
 from ..passages import make_passages
 from ..procedural import is_procedural
 from ..segment import get_segmenter
@@ -26,13 +27,12 @@ from .backend import build_engine, check_reachable
 from .columns import PassageStore
 from .contract import TERM_KEYS, current_contract
 from .engine_spec import BuildInputs, EngineSpec
-from ..need_tags import embed_needs, tag_passages
 from .glossary_file import choose_glossary, contract_entries, write_glossary
-from .needs_file import choose_needs, previous_vectors, write_needs
-from .needs_file import contract_entries as needs_contract
 from .identity import SourceFile, base_id, check_unique, list_sources, rebind, unique_id
 from .lexical import LexicalIndex
 from .manifest import MANIFEST_NAME, Manifest, SourceEntry, now_iso
+from .needs_file import choose_needs, previous_vectors, write_needs
+from .needs_file import contract_entries as needs_contract
 from .store import LOAD_ERRORS, VECTORS_FILE, load_documents, write_index_files
 from .swap import build_lock, write_atomically
 from .vector_files import load_vectors

@@ -15,18 +15,18 @@ import numpy as np
 
 from ..errors import IndexLoadError, KoritsuError, QueryError
 from ..glossary import NO_GLOSSARY, Glossary
-from ..need_tags import NO_VECTORS, NeedVectors
-from ..needs import NO_NEEDS, Needs
 from ..linking import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
+from ..need_tags import NO_VECTORS, NeedVectors
+from ..needs import NO_NEEDS, Needs
 from .backend import open_retrieval
 from .columns import PassageStore, RowFile, write_rows, write_store
 from .contract import current_contract
 from .dense import DenseIndex
 from .glossary_file import open_glossary
-from .needs_file import open_needs
 from .lexical import LexicalIndex
 from .manifest import Manifest, Signature, manifest_signature, rebuild_hint
+from .needs_file import open_needs
 from .retrieval import Retrieval
 from .swap import recover_swap
 
