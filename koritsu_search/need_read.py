@@ -25,6 +25,21 @@ MAX_CLAUSES = 3
 LONG_QUESTION = 30  # characters: a question this long is also read clause by clause
 
 
+# A caller telling their own trouble: feelings of distress (ja), or the first person with one (en).
+_DISTRESS_JA = re.compile(r"つらい|辛い|しんど|苦し|困って|困った|助けて|不安|怖い|こわい|寂し|さみし|眠れ|限界|"
+                          r"疲れ|どうしたら|どうすれば|どうしよう|泣|死に|消え|もう無理|耐えられ")
+_FIRST_PERSON_EN = re.compile(r"\b(i|i'm|im|i've|ive|my|me)\b", re.I)
+_DISTRESS_EN = re.compile(r"\b(cope|coping|struggl\w*|alone|lonely|scared|afraid|desperate|hopeless|overwhelm\w*|"
+                          r"exhaust\w*|can'?t sleep|depress\w*|help|suffer\w*|crying|panic\w*)\b", re.I)
+
+
+def tells_distress(question: str) -> bool:
+    """Whether a question tells a caller's own trouble (and so must never be told there is nothing)."""
+    if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", question):
+        return bool(_DISTRESS_JA.search(question))
+    return bool(_FIRST_PERSON_EN.search(question) and _DISTRESS_EN.search(question))
+
+
 def clauses(question: str) -> list[str]:
     """The sentences of a long question (a caller's story often holds two or three needs)."""
     if len(question) < LONG_QUESTION:
@@ -61,4 +76,7 @@ def read_needs(question: str, query_vector: np.ndarray | None, needs: Needs, vec
                     need = needs.needs[int(i)]
                     if need.id not in found:
                         found[need.id] = DetectedNeed(need, "meaning", text, s)
+    if not found and tells_distress(question):
+        general = [n for n in needs if n.fallback]
+        return [DetectedNeed(n, "fallback", question[:40], 0.0) for n in general[:max_needs]]
     return list(found.values())[:max_needs]

@@ -17,6 +17,7 @@ DEFAULT_NAME = "default"  # the taxonomy shipped in koritsu_search/data
 OFF_NAME = "none"  # no taxonomy: no need detection, no need tags
 PACKAGE_FILE = "data/needs.toml"
 LIST_FIELDS = ("expressions", "english", "terms", "populations")
+FLAGS = ("exclusive", "fallback")
 REQUIRED = ("id", "label", "definition", "expressions", "terms")
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 MAX_TEXT = 80  # characters of one expression, term or population
@@ -38,6 +39,7 @@ class Need:
     terms: tuple[str, ...]
     populations: tuple[str, ...]
     exclusive: bool = False  # its services serve only its group: a caller without this need is not served
+    fallback: bool = False  # read when a caller's story in distress reads no other need (general lines)
 
     def detection_texts(self) -> list[str]:
         """What a question is compared with (as a query): the need in general, then each expression."""
@@ -102,12 +104,13 @@ def _strings(value: Any, where: str, name: str) -> tuple[str, ...]:
 def _need(entry: Any, where: str) -> Need:
     if not isinstance(entry, dict):
         raise NeedsError(f"{where}: expected a [[need]] table")
-    unknown = sorted(set(entry) - set(REQUIRED) - set(LIST_FIELDS) - {"exclusive"})
+    unknown = sorted(set(entry) - set(REQUIRED) - set(LIST_FIELDS) - set(FLAGS))
     if unknown:
         raise NeedsError(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: "
-                         f"id, label, definition, {', '.join(LIST_FIELDS)}, exclusive")
-    if not isinstance(entry.get("exclusive", False), bool):
-        raise NeedsError(f"{where}: `exclusive` must be true or false")
+                         f"id, label, definition, {', '.join(LIST_FIELDS)}, {', '.join(FLAGS)}")
+    for flag in FLAGS:
+        if not isinstance(entry.get(flag, False), bool):
+            raise NeedsError(f"{where}: `{flag}` must be true or false")
     missing = [k for k in REQUIRED if k not in entry]
     if missing:
         raise NeedsError(f"{where}: missing {', '.join(missing)}")
@@ -122,7 +125,7 @@ def _need(entry: Any, where: str) -> Need:
     if not lists["terms"]:
         raise NeedsError(f"{where} ({entry['id']}): at least one administrative term is required")
     return Need(entry["id"], entry["label"].strip(), " ".join(entry["definition"].split()), **lists,
-                exclusive=entry.get("exclusive", False))
+                exclusive=entry.get("exclusive", False), fallback=entry.get("fallback", False))
 
 
 def parse_needs(data: bytes, source: str) -> Needs:
@@ -181,7 +184,9 @@ class DetectedNeed:
     """A need read from a question: how (its words or its meaning) and the evidence."""
 
     need: Need
-    how: str  # "words" (a caller's expression), "terms" (the documents' word) or "meaning" (dense similarity)
+    # "words" (a caller's expression), "terms" (the documents' word), "meaning" (dense similarity) or
+    # "fallback" (a story in distress that read nothing else: the general lines)
+    how: str
     evidence: str  # the expression matched, or the clause that was similar
     score: float = 1.0
 
