@@ -1,6 +1,7 @@
 """Issue 22's report: each needs leg and change, switched on one at a time, on every split.
 
     python eval/needs_report.py --index indexes/default --out eval/results/issue22.json
+    python eval/needs_report.py render eval/results/issue22.json > eval/results/issue22_tables.md
 
 Every variant is the shipped FusionConfig with some needs settings reset to "off"; the first row
 is everything off (what the search did before the needs taxonomy), the last is the shipped one.
@@ -73,7 +74,39 @@ def no_match(idx: Any, queries: list[dict[str, Any]]) -> list[str]:
     return [q["id"] for q in queries if not idx.ask(q["query"], k=10).confident]
 
 
+def render(path: Path) -> str:
+    """Markdown tables of a result file: nDCG@10 per step and split, then per type for the first and last step."""
+    r = json.loads(path.read_text(encoding="utf-8"))
+    out = [f"Commit `{r['commit']}`, {r['date']}, index `{r['index']}`, model {r['model_id']}, needs sha256 "
+           f"`{r['needs_sha256']}`.", "", "FusionConfig (shipped): " + ", ".join(f"{k}={v}" for k, v in r["fusion"].items()),
+           "", "| step | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
+    for s in r["steps"]:
+        cells = [f"{s['splits'][sp]['all']['ndcg']:.3f}" for sp in SPLITS]
+        out.append(f"| {s['step']} | " + " | ".join(cells) + " |")
+    first, last = r["steps"][0]["splits"], r["steps"][-1]["splits"]
+    out += ["", "Recall@10 / MRR, needs off → shipped:", "", "| split | R@10 | MRR |", "|---|---|---|"]
+    for sp in SPLITS:
+        out.append(f"| {sp} | {first[sp]['all']['recall']:.3f} → {last[sp]['all']['recall']:.3f} | "
+                   f"{first[sp]['all']['mrr']:.3f} → {last[sp]['all']['mrr']:.3f} |")
+    out += ["", "nDCG@10 per type, language and group, needs off → shipped (n):", "",
+            "| split | slice | off | shipped | n |", "|---|---|---|---|---|"]
+    for sp in SPLITS:
+        for key, v in last[sp].items():
+            if "=" in key:
+                out.append(f"| {sp} | {key} | {first[sp][key]['ndcg']:.3f} | {v['ndcg']:.3f} | {v['n']} |")
+    out += ["", "Questions `ask` answers 「該当する施策は見つかりませんでした」:", "", "| split | needs off | shipped |",
+            "|---|---|---|"]
+    for sp, u in r["unanswered"].items():
+        out.append(f"| {sp} | {len(u['needs_off'])} | {len(u['shipped'])} |")
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["render"]:
+        sys.stdout.write(render(Path(argv[1])))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", default="indexes/default")
     ap.add_argument("--out", default="eval/results/issue22.json")
