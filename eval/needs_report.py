@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate import gains, load_queries, rank_units, score  # noqa: E402
+from evaluate import gains, load_queries, rank_units, score
 
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ("dev", "heldout", "heldout2", "situational")

@@ -148,3 +148,28 @@ def read_measure_number(query: str) -> MeasureLookup | None:
             fields = next((f for word, f in FIELD_WORDS if word in rest), ())
             return MeasureLookup(number, fields)
     return None
+
+
+# Who asks: a question about measures (a topic, a list) or an official's (fields, figures, phone
+# numbers) is not a caller telling a situation; needs are read (and weigh) only for the latter.
+_LIST_JA = re.compile(r"施策|一覧|支援策|取組|取り組み|事業|制度|政策|対策")
+_LIST_EN = re.compile(r"\b(measures?|programmes?|programs?|polic(y|ies)|initiatives?|schemes?|government)\b", re.I)
+_OFFICIAL = re.compile(r"目標|実績|件数|人数|何人|何件|何か所|箇所数|達成状況|見直し|取組方針|現状|課題|進捗|予算|"
+                       r"#\s*\d{3,}|^\s*\d{3,}\s*$|"
+                       r"\bhow many\b|\btargets?\b|\bachieve|\bfigures?\b|\bcurrent situation\b|"
+                       r"\bchallenges\b|\bfuture policy\b", re.I)
+
+
+def asks_as_official(text: str) -> bool:
+    """Whether a question is an official's (a ministry named, a target or a figure asked for), not a caller's."""
+    return bool(read_intent(text).ministries or _OFFICIAL.search(text))
+
+
+def asks_for_measures(text: str) -> bool:
+    """Whether a question asks about measures (a topic, a list) rather than tells a situation."""
+    return bool(_LIST_JA.search(text) or _LIST_EN.search(text))
+
+
+def is_japanese(text: str) -> bool:
+    """Whether a text has kana or kanji (else it is taken as English)."""
+    return bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text))

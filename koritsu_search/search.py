@@ -36,8 +36,9 @@ from .fusion import FusionConfig, LegScores, evidence_units, fuse
 from .glossary import Glossary
 from .index.retrieval import NO_LEG, LexicalLeg, Scope
 from .index.store import IndexStore
-from .intent import Intent, MeasureLookup, read_intent, read_measure_number
+from .intent import Intent, MeasureLookup, asks_as_official, asks_for_measures, read_intent, read_measure_number
 from .models import Filters, Hit
+from .need_priors import need_priors
 from .need_read import read_needs
 from .needs import DetectedNeed
 from .procedural import asks_proceedings
@@ -75,31 +76,6 @@ class SearchTrace:
     dense_max: float = 0.0
     dense_mean: float = 0.0
     dense_std: float = 0.0
-
-
-_LIST_JA = re.compile(r"施策|一覧|支援策|取組|取り組み|事業|制度|政策|対策")
-_LIST_EN = re.compile(r"\b(measures?|programmes?|programs?|polic(y|ies)|initiatives?|schemes?|government)\b", re.I)
-
-
-_OFFICIAL = re.compile(r"目標|実績|件数|人数|何人|何件|何か所|箇所数|達成状況|見直し|取組方針|現状|課題|進捗|予算|"
-                       r"#\s*\d{3,}|^\s*\d{3,}\s*$|"
-                       r"\bhow many\b|\btargets?\b|\bachieve|\bfigures?\b|\bcurrent situation\b|"
-                       r"\bchallenges\b|\bfuture policy\b", re.I)
-
-
-def asks_as_official(text: str) -> bool:
-    """Whether a question is an official's (a ministry named, a target or a figure asked for), not a caller's."""
-    return bool(read_intent(text).ministries or _OFFICIAL.search(text))
-
-
-def asks_for_measures(text: str) -> bool:
-    """Whether a question asks about measures (a topic, a list) rather than tells a situation."""
-    return bool(_LIST_JA.search(text) or _LIST_EN.search(text))
-
-
-def is_japanese(text: str) -> bool:
-    """Whether a text has kana or kanji (else it is taken as English, for the needs' thresholds)."""
-    return bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text))
 
 
 def clean_query(query: object) -> str:
@@ -426,8 +402,9 @@ class Searcher:
 
     def _priors(self, ids: np.ndarray, intent: Intent, question: str,
                 needs: list[DetectedNeed] | None = None, lookup: MeasureLookup | None = None) -> np.ndarray:
-        """Boosts for passages of a ministry the query names and for speeches when it asks about the
-        meeting; a penalty for procedural lines unless it asks about the proceedings."""
+        """Boosts for passages of a ministry the query names, for speeches when it asks about the
+        meeting and for the measure it names by number; a penalty for procedural lines unless it asks
+        about the proceedings; and what the needs read from it do (need_priors)."""
         cfg, passages = self.config, self.store.passages
         bonus = np.zeros(len(ids), dtype=np.float32)
         if cfg.procedural_penalty and not asks_proceedings(question):
@@ -445,24 +422,7 @@ class Searcher:
         speech = passages.code("kind", "speech")
         if intent.wants_speech and speech is not None:
             bonus[passages.column("kind")[ids] == speech] += cfg.speech_boost
-        if needs:
-            if cfg.need_boost and not (cfg.need_list_off and asks_for_measures(question)):
-                boost = np.zeros(len(ids), dtype=np.float32)
-                for d in needs:
-                    tagged = passages.has_value("need", d.need.label, ids)
-                    boost[tagged] = cfg.need_boost
-                bonus += boost
-            if cfg.need_exclusive_penalty:
-                read = {d.need.id for d in needs}
-                for n in self.store.needs:
-                    if n.exclusive and n.id not in read:
-                        bonus[passages.has_value("need", n.label, ids)] -= cfg.need_exclusive_penalty
-            # An English situation pulls minutes statements (long, general, in the model's English sense
-            # of "support") ahead of every measure; a Japanese one does not (dev: a penalty there costs).
-            told = any(d.how != "terms" for d in needs) and not asks_for_measures(question)
-            penalty = (cfg.need_speech_penalty_ja if told else 0.0) if is_japanese(question) else cfg.need_speech_penalty
-            if penalty and not intent.wants_speech and speech is not None:
-                bonus[passages.column("kind")[ids] == speech] -= penalty
+        bonus += need_priors(passages, ids, needs or [], self.store.needs, cfg, question, intent.wants_speech)
         if lookup is not None:
             named = np.isin(ids, self._measure_rows(lookup.number))
             bonus[named] += cfg.measure_number_boost
