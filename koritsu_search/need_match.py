@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .needs import DetectedNeed, Need, Needs
+from .needs import DetectedNeed, Needs
 from .segment import get_segmenter
 
 WINDOW_SLACK = 2  # extra terms allowed between an expression's own terms
@@ -184,7 +184,3 @@ class NeedMatcher:
 @lru_cache(maxsize=8)
 def matcher_for(needs: Needs) -> NeedMatcher:
     return NeedMatcher(needs)
-
-
-def need_index(needs: Needs, need: Need) -> int:
-    return needs.needs.index(need)

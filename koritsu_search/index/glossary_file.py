@@ -9,7 +9,6 @@ from ..errors import IndexLoadError
 from ..glossary import (
     DEFAULT_NAME,
     NO_GLOSSARY,
-    OFF_NAME,
     Glossary,
     GlossaryError,
     digest,
@@ -17,6 +16,7 @@ from ..glossary import (
     package_glossary_bytes,
     parse_glossary,
 )
+from .kept_data import choose_kept
 from .manifest import rebuild_hint
 
 GLOSSARY_FILE = "glossary.tsv"
@@ -25,16 +25,9 @@ SOURCE_KEY = "glossary"
 
 
 def choose_glossary(spec: str | Path | None, index_dir: Path, recorded: dict[str, Any] | None) -> Glossary:
-    """The glossary a build uses: the one asked for, else the index's own file if it was built with
-    one, else the package's. A bad file raises GlossaryError before anything is parsed."""
-    if spec is not None:
-        return load_glossary(spec)
-    source = (recorded or {}).get(SOURCE_KEY, DEFAULT_NAME)
-    if source == OFF_NAME:
-        return NO_GLOSSARY
-    if source != DEFAULT_NAME and (index_dir / GLOSSARY_FILE).exists():
-        return parse_glossary((index_dir / GLOSSARY_FILE).read_bytes(), source)
-    return load_glossary(DEFAULT_NAME)
+    """The glossary a build uses (kept_data.choose_kept); a bad file raises GlossaryError."""
+    return choose_kept(spec, index_dir, recorded, SOURCE_KEY, GLOSSARY_FILE, load_glossary, parse_glossary,
+                       NO_GLOSSARY)
 
 
 def contract_entries(glossary: Glossary) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..errors import IndexLoadError
 from ..need_tags import NO_VECTORS, NeedVectors
-from ..needs import DEFAULT_NAME, NO_NEEDS, OFF_NAME, Needs, NeedsError, digest, load_needs, parse_needs
+from ..needs import NO_NEEDS, OFF_NAME, Needs, NeedsError, digest, load_needs, parse_needs
+from .kept_data import choose_kept
 from .manifest import rebuild_hint
 
 NEEDS_FILE = "needs.toml"
@@ -19,16 +20,8 @@ SOURCE_KEY = "needs"
 
 
 def choose_needs(spec: str | Path | None, index_dir: Path, recorded: dict[str, Any] | None) -> Needs:
-    """The taxonomy a build uses: the one asked for, else the index's own file if it was built with
-    one, else the package's. A bad file raises NeedsError before anything is parsed."""
-    if spec is not None:
-        return load_needs(spec)
-    source = (recorded or {}).get(SOURCE_KEY, DEFAULT_NAME)
-    if source == OFF_NAME:
-        return NO_NEEDS
-    if source != DEFAULT_NAME and (index_dir / NEEDS_FILE).exists():
-        return parse_needs((index_dir / NEEDS_FILE).read_bytes(), source)
-    return load_needs(DEFAULT_NAME)
+    """The taxonomy a build uses (kept_data.choose_kept); a bad file raises NeedsError."""
+    return choose_kept(spec, index_dir, recorded, SOURCE_KEY, NEEDS_FILE, load_needs, parse_needs, NO_NEEDS)
 
 
 def contract_entries(needs: Needs) -> dict[str, Any]:
