@@ -160,9 +160,10 @@ _OFFICIAL = re.compile(r"目標|実績|件数|人数|何人|何件|何か所|箇
                        r"\bchallenges\b|\bfuture policy\b", re.I)
 
 
-def asks_as_official(text: str) -> bool:
-    """Whether a question is an official's (a ministry named, a target or a figure asked for), not a caller's."""
-    return bool(read_intent(text).ministries or _OFFICIAL.search(text))
+def asks_as_official(text: str, intent: Intent | None = None) -> bool:
+    """Whether a question is an official's (a ministry named, a target or a figure asked for), not a
+    caller's; `intent` is the question's read_intent when the caller already has it."""
+    return bool((intent or read_intent(text)).ministries or _OFFICIAL.search(text))
 
 
 def asks_for_measures(text: str) -> bool:

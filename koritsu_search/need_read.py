@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
 from .need_match import matcher_for
 from .need_tags import NeedVectors
-from .needs import DetectedNeed, Needs
+from .needs import DetectedNeed, Need, Needs
+from .segment import get_segmenter
 
 _CLAUSE = re.compile(r"[^。！？!?\n]+")
 MIN_CLAUSE_CHARS = 6
@@ -38,6 +40,12 @@ def tells_distress(question: str) -> bool:
     if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", question):
         return bool(_DISTRESS_JA.search(question))
     return bool(_FIRST_PERSON_EN.search(question) and _DISTRESS_EN.search(question))
+
+
+@lru_cache(maxsize=1024)
+def expansion_terms(need: Need) -> tuple[str, ...]:
+    """A need's administrative terms as the index's lexical terms (segmented once per need)."""
+    return tuple(get_segmenter().lexical_terms(" ".join(need.terms)))
 
 
 def clauses(question: str) -> list[str]:

@@ -39,7 +39,7 @@ from .index.store import IndexStore
 from .intent import Intent, MeasureLookup, asks_as_official, asks_for_measures, read_intent, read_measure_number
 from .models import Filters, Hit
 from .need_priors import need_priors
-from .need_read import read_needs
+from .need_read import expansion_terms, read_needs
 from .needs import DetectedNeed
 from .procedural import asks_proceedings
 from .segment import get_segmenter
@@ -47,7 +47,6 @@ from .synonyms import SynonymTable, merge_alternatives
 from .translate import translate
 
 MODES = ("hybrid", "dense", "lexical")
-
 MAX_QUERY_CHARS = 2000
 MAX_K = 10_000
 
@@ -129,6 +128,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._synonyms: SynonymTable | None = None
         self._unit_codes: np.ndarray | None = None
+        self._rows_by_number: dict[int, np.ndarray] = {}
         if self._embedder is not None:
             store.check_model(self._embedder.model_id)
 
@@ -189,7 +189,9 @@ class Searcher:
         trace.timings_ms["embed"] = (time.perf_counter() - t) * 1000
         lookup = self._measure_lookup(q) if mode == "hybrid" else None
         trace.measure_no = lookup.number if lookup else None
-        if mode == "hybrid" and lookup is None and not (self.config.needs_skip_official and asks_as_official(q)):
+        trace.intent = read_intent(q)
+        if mode == "hybrid" and lookup is None and not (self.config.needs_skip_official and
+                                                        asks_as_official(q, trace.intent)):
             t = time.perf_counter()
             qv = self._read_needs(q, qv, trace, set(ignore_needs))
             trace.timings_ms["needs"] = (time.perf_counter() - t) * 1000
@@ -207,7 +209,6 @@ class Searcher:
             bm = np.zeros(len(ids), dtype=np.float32)
         else:
             lexical_legs = self._lexical_legs(q, terms, dense_ids, scope, trace)
-            trace.intent = read_intent(q)
             t = time.perf_counter()
             ids = self._candidates(dense_ids, lexical_legs, trace.intent, scope.mask, n_cand, lookup)
             trace.timings_ms["bm25"] += (time.perf_counter() - t) * 1000  # an engine's lexical top-N runs here
@@ -280,18 +281,13 @@ class Searcher:
         store, cfg = self.store, self.config
         if not len(store.needs):
             return qv
-        threshold = cfg.need_similarity
         trace.needs = read_needs(q, qv, store.needs, store.need_vectors,
                                  lambda parts: np.vstack([self.embedder.embed_query(p) for p in parts]),
-                                 threshold,
-                                 cfg.need_margin, cfg.max_needs, self._common_terms)
+                                 cfg.need_similarity, cfg.need_margin, cfg.max_needs, self._common_terms)
         trace.needs = [d for d in trace.needs if d.need.id not in ignore and d.need.label not in ignore]
         if not trace.needs:
             return qv
-        terms: list[str] = []
-        for d in trace.needs:
-            terms.extend(get_segmenter().lexical_terms(" ".join(d.need.terms)))
-        trace.need_terms = list(dict.fromkeys(terms))
+        trace.need_terms = list(dict.fromkeys(t for d in trace.needs for t in expansion_terms(d.need)))
         if cfg.need_vector and not store.need_vectors.empty:
             index = {n.id: i for i, n in enumerate(store.needs)}
             rows = store.need_vectors.expand[[index[d.need.id] for d in trace.needs]]
@@ -394,11 +390,20 @@ class Searcher:
         return lookup if lookup is not None and self._measure_rows(lookup.number).size else None
 
     def _measure_rows(self, number: int) -> np.ndarray:
-        """The passages of every measure numbered `number` (measure keys end in #number)."""
-        passages = self.store.passages
-        values = [v for v in passages.values["measure"] if v.rsplit("#", 1)[-1] == str(number)]
-        rows = [passages.rows("measure", v) for v in values]
-        return np.sort(np.concatenate(rows)) if rows else np.empty(0, dtype=np.int64)
+        """The passages of every measure numbered `number` (measure keys end in #number); looked up
+        once per number (a question naming one asks for them three times)."""
+        with self._lock:
+            found = self._rows_by_number.get(number)
+        if found is None:
+            passages = self.store.passages
+            values = [v for v in passages.values["measure"] if v.rsplit("#", 1)[-1] == str(number)]
+            rows = [passages.rows("measure", v) for v in values]
+            found = np.sort(np.concatenate(rows)) if rows else np.empty(0, dtype=np.int64)
+            with self._lock:
+                if len(self._rows_by_number) > 4096:
+                    self._rows_by_number.clear()
+                self._rows_by_number[number] = found
+        return found
 
     def _priors(self, ids: np.ndarray, intent: Intent, question: str,
                 needs: list[DetectedNeed] | None = None, lookup: MeasureLookup | None = None) -> np.ndarray:
