@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,11 @@ def corpus_copy(tmp_path: Path) -> Path:
     d = tmp_path / "corpus"
     shutil.copytree(CORPUS, d)
     return d
+
+
+def console_script(name: str = "koritsu-search") -> str:
+    """The installed console script of the environment running the tests, PATH or not."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.is_file() else shutil.which(name)
+    assert found, f"the console script {name!r} is installed next to {sys.executable} or on PATH"
+    return found

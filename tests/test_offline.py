@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import console_script
+
 SITECUSTOMIZE = r"""
 import os, socket
 _log = os.environ["KS_CONNECT_LOG"]
@@ -25,8 +27,7 @@ socket.getaddrinfo = lambda host, *args, **kwargs: _refuse(host)
 
 def _start(args: list[str], tmp_path: Path, allow: bool = False) -> tuple[subprocess.Popen[str], Path]:
     """The CLI in a process whose every name lookup or connection is refused and logged."""
-    exe = shutil.which("koritsu-search")
-    assert exe, "the console script is installed"
+    exe = console_script()
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from koritsu_search import open_index
 from koritsu_search.errors import QueryError
 from koritsu_search.index.build import build_index
 
-from conftest import FakeEmbedder
+from conftest import FakeEmbedder, console_script
 
 TEXT = "地域の居場所づくりについて。\n\n子ども食堂とフードドライブの取組を紹介します。\n"
 
@@ -64,8 +63,7 @@ def test_unknown_mode_and_non_text_query(tiny: Path, call: str) -> None:
 
 
 def test_cli_with_undecodable_argument_bytes(tiny: Path) -> None:
-    exe = shutil.which("koritsu-search")
-    assert exe, "the console script is installed"
+    exe = console_script()
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     ok = subprocess.run([exe.encode(), b"search", b"--mode", b"lexical", b"--index", str(tiny).encode(),
                          b"\xff\xe5\x9c\xb0\xe5\x9f\x9f\xed\xa0\x80"], capture_output=True, env=env, timeout=120)
