@@ -178,7 +178,7 @@ def test_plan_fixture_conventions(tmp_path: Path) -> None:
     assert one.field_pages["今後の取組方針"] == [3]
     assert "②項目乙" in one.section  # from the (再掲) contents entry
     assert two.measure_name == "次の施策" and two.ministries == ["厚生労働省", "こども家庭庁"]
-    assert two.section == ["（１）第一の柱", "①項目甲", "（２）第二の柱", "③項目丙"]
+    assert two.section == ["(1)第一の柱", "①項目甲", "(2)第二の柱", "③項目丙"]  # folded to one width (NFKC)
     assert two.fields["課題"] == "【参考事業】\n課題。"  # an unknown bracket line is body text
     assert not doc.warnings
 

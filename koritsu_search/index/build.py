@@ -16,6 +16,7 @@ import numpy as np
 from ..embed.base import Embedder, is_embedder
 from ..errors import IngestError, KoritsuError
 from ..ingest import MAX_FILE_BYTES, parse_file, source_sha256
+from ..ingest.sections import canonicalize
 from ..ingest.textnorm import sanitize_id
 from ..linking import link_measures
 from ..models import Document, Passage, Skipped
@@ -140,6 +141,13 @@ def _load_previous(index_dir: Path, model_id: str | None, contract: dict[str, An
     return prev
 
 
+def _canonical_sections(documents: list[Document]) -> None:
+    """One spelling per heading across every document (ingest/sections.canonicalize), in place."""
+    records = [rec for doc in documents for rec in doc.records]
+    for rec, labels in zip(records, canonicalize([rec.section for rec in records]), strict=True):
+        rec.section = labels
+
+
 def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -226,6 +234,7 @@ def _build(
         now_keys = {s.key for s in sources}
         report.removed_files = [s.source for s in prev.manifest.sources if s.key not in now_keys]
 
+    _canonical_sections(documents)
     links = link_measures(documents)
     passages: list[Passage] = []
     doc_passages: dict[str, int] = {}

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import chunking, procedural, segment
 from ..fusion import FusionConfig
-from ..ingest import INGEST_VERSION
+from ..ingest import INGEST_VERSION, sections
 
 # Bump when the code that turns text into terms, or records into passages, changes its logic;
 # the rule tables themselves are hashed below, so editing a stop word needs no bump.
@@ -37,7 +37,7 @@ def passages_version() -> str:
     return f"{PASSAGES_LOGIC}-" + _digest(
         chunking.MAX_CHARS, chunking._SENTENCE_END.pattern, procedural.MAX_PROCEDURAL_CHARS,
         procedural._PROCEDURAL.pattern, procedural._OPEN_CLOSE.pattern, procedural._ANNOUNCE.pattern,
-        procedural._STAGE.pattern, procedural._CONTENT.pattern, procedural.MAX_TITLE_CHARS,
+        procedural._STAGE.pattern, procedural._CONTENT.pattern, procedural.MAX_TITLE_CHARS, sections.RULES,
     )
 
 

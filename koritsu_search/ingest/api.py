@@ -17,6 +17,7 @@ from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFail
 from .lines import decode_text, paginate, wide_encoding
 from .locate import RECORD_COST, locate_lines
 from .progress import Meter, metered
+from .sections import clean_path
 from .textnorm import sanitize_id
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md")
@@ -112,6 +113,8 @@ def parse_file(
     except ParseFailure as exc:
         raise IngestError(source, str(exc)) from exc
     parsed.metadata.update(sidecar)
+    for rec in parsed.records:
+        rec.section = clean_path(rec.section)
     return Document(
         doc_id=doc_id,
         title=str(sidecar.get("title") or parsed.title or doc_id),
