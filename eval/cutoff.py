@@ -38,7 +38,7 @@ def judge(idx: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
         g = gains(q)
         groups, _ = rank_groups(idx.searcher, q["query"])
         top_units = [hit_unit(gr.hits[0]) for gr in groups[:TOP]]
-        answer = idx.ask(q["query"], complete=True)
+        answer = idx.ask(q["query"], complete=True, include_low=True)
         kept = {hit_unit(it) for it in answer.items}
         none_answered += not answer.confident
         for it in answer.items:
@@ -67,7 +67,7 @@ def judge(idx: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
 def nonsense(idx: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
     misses = []
     for r in rows:
-        a = idx.ask(r["query"], complete=True)
+        a = idx.ask(r["query"], complete=True, include_low=True)
         if a.confident:
             misses.append({"id": r["id"], "query": r["query"], "kept": a.total,
                            "top": a.items[0].title if a.items else ""})

@@ -247,8 +247,13 @@ def _cite(searcher: Searcher, question: str, h: Hit, terms: set[str]) -> Citatio
 def ask(
     searcher: Searcher, question: object, k: object = 10, filters: Filters | None = None, mode: object = "hybrid",
     complete: bool = False, calibration: Calibration | None = None, ignore_needs: Collection[str] = (),
+    include_low: bool = False,
 ) -> Answer:
     """Search, group, calibrate and cite: the items above the cut (the first k, or all when complete).
+
+    A complete list holds the 高 and 中 items; its 低 ones are counted in `folded_low` and left out
+    unless include_low (a list of everything above the recall-minded cut is mostly noise). When no
+    item reaches 中 nothing is folded.
 
     When nothing is above the cut the answer is not confident and `nearest` holds the closest
     items, so that a caller can show them as such. The cut applies to hybrid search, the mode
@@ -279,6 +284,11 @@ def ask(
         if answered >= cal.answer or trace.needs or trace.measure_no is not None:
             kept = [g for g in groups if float(g.confidence or 0) >= cal.cut and g.hits[0].score >= best * cal.min_ratio]
     shown = kept if complete else kept[:k]
+    folded = 0
+    if complete and not include_low:
+        strong = [g for g in kept if cal.band(float(g.confidence or 0)) != "low"]
+        if strong:
+            folded, shown = len(kept) - len(strong), strong
     items = [_with_confidence(build_item(searcher, q, g.hits, terms), g, cal) for g in shown]
     nearest = [] if kept else [_as_nearest(build_item(searcher, q, g.hits, terms), g, cal, answered)
                                for g in groups[:NEAREST]]
@@ -286,7 +296,7 @@ def ask(
         question=q, summary=summarize_en(_stubs(kept)) if kept else "No confident match.",
         items=items, total=len(kept), confident=bool(kept),
         nearest=nearest, implied_ministries=implied, filters=filters, needs=understood,
-        measure_no=trace.measure_no,
+        measure_no=trace.measure_no, folded_low=folded,
     )
 
 

@@ -303,14 +303,15 @@ def _open(index_dir: Path, model: str | None, filters: Filters) -> tuple[Index, 
 
 
 def _batch(command: str, idx: Index, batch: list[tuple[str, str]], k: int, filters: Filters, mode: Mode,
-           complete: bool) -> None:
+           complete: bool, include_low: bool = False) -> None:
     for qid, q in batch:
         row: dict[str, Any] = {"id": qid, "query": q}
         try:
             if command == "search":
                 row["hits"] = [h.to_dict() for h in idx.search(q, k=k, filters=filters, mode=mode.value)]
             else:
-                row["answer"] = idx.ask(q, k=k, filters=filters, mode=mode.value, complete=complete).to_dict()
+                row["answer"] = idx.ask(q, k=k, filters=filters, mode=mode.value, complete=complete,
+                                        include_low=include_low).to_dict()
         except KoritsuError as exc:
             row["error"] = str(exc)
         typer.echo(json.dumps(row, ensure_ascii=False))
@@ -332,6 +333,8 @@ def _answer_out(answer: Answer, idx: Index, fmt: OutFormat, sort: Sort, group: G
         typer.echo(f"施策No.{answer.measure_no} (named in the question) first", err=True)
     if answer.implied_ministries and fmt != OutFormat.json:
         typer.echo(f"filters from the question: {'・'.join(answer.implied_ministries)} (boosted, not filtered)", err=True)
+    if answer.folded_low and fmt != OutFormat.json:
+        typer.echo(f"関連の低い候補 {answer.folded_low}件 not listed (--include-low lists them)", err=True)
     order = sort_items(answer.items, sort.value)
     if fmt == OutFormat.json:
         data = answer.to_dict()
@@ -354,7 +357,7 @@ def _answer_out(answer: Answer, idx: Index, fmt: OutFormat, sort: Sort, group: G
 
 def _run(command: str, query: str | None, queries: Path | None, index_dir: Path, model: str | None,
          k: int, filters: Filters, mode: Mode, fmt: OutFormat, complete: bool = False,
-         sort: Sort = Sort.relevance, group: Group | None = None) -> None:
+         sort: Sort = Sort.relevance, group: Group | None = None, include_low: bool = False) -> None:
     from .export import write_hits_csv, write_hits_jsonl
     from .render import render_hits
 
@@ -366,7 +369,7 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
     idx, filters = _open(index_dir, model, filters)
     try:
         if queries is not None:
-            _batch(command, idx, batch, k, filters, mode, complete)
+            _batch(command, idx, batch, k, filters, mode, complete, include_low)
         elif command == "search":
             assert query is not None
             hits = idx.search(query, k=k, filters=filters, mode=mode.value)
@@ -380,7 +383,7 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
                 typer.echo(render_hits(hits))
         else:
             assert query is not None
-            answer = idx.ask(query, k=k, filters=filters, mode=mode.value, complete=complete)
+            answer = idx.ask(query, k=k, filters=filters, mode=mode.value, complete=complete, include_low=include_low)
             _answer_out(answer, idx, fmt, sort, group)
     except KoritsuError as exc:
         _fail_with(exc)
@@ -409,7 +412,8 @@ def ask(
     index_dir: IndexOpt = DEFAULT_INDEX,
     model: ModelOpt = None,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=200, metavar="N", help="Number of answer items (see --all).")] = 10,
-    complete: Annotated[bool, typer.Option("--all", help="Every item above the relevance cut, not only the first N.")] = False,
+    complete: Annotated[bool, typer.Option("--all", help="Every 高 and 中 item, not only the first N (see --include-low).")] = False,
+    include_low: Annotated[bool, typer.Option("--include-low", help="With --all: the 低 items too (everything above the relevance cut).")] = False,
     sort: Annotated[
         Sort, typer.Option("--sort", metavar="relevance|no|ministry", help="Order: relevance, 施策No., or ministry (official order).")
     ] = Sort.relevance,
@@ -423,7 +427,7 @@ def ask(
 ) -> None:
     """Measures and statements that answer a question, with citations."""
     _run("ask", question, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind, need), mode, fmt,
-         complete=complete, sort=sort, group=group)
+         complete=complete, sort=sort, group=group, include_low=include_low)
 
 
 @app.command(cls=PlainCommand)

@@ -47,7 +47,8 @@ def export_meta(answer: Answer, index_dir: str | Path, model_id: str) -> dict[st
         "model_id": model_id,
         "total": total,
         "items": len(answer.items),
-        "complete": len(answer.items) >= total,
+        "complete": len(answer.items) + answer.folded_low >= total,
+        "folded_low": answer.folded_low,
         "confident": answer.confident,
         "exported_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "tool": f"koritsu-search {__version__}",
@@ -75,6 +76,8 @@ def meta_line(meta: dict[str, Any]) -> str:
         parts.append("no confident match")
     elif meta.get("complete") is False:
         parts.append(f"first {meta.get('items')} only")
+    if meta.get("folded_low"):
+        parts.append(f"{meta['folded_low']} low-relevance items left out (--include-low)")
     text = " | ".join(["# koritsu-search export", *parts])
     for old, new in (("\r\n", " "), ("\n", " "), ("\r", " "), ("\t", " "), (",", "，")):
         text = text.replace(old, new)

@@ -73,11 +73,11 @@ class Index:
         return self.searcher.search(query, k=k, filters=filters, mode=mode, trace=trace)
 
     def ask(self, question: object, k: object = 10, filters: Filters | None = None, mode: object = "hybrid",
-            complete: bool = False, ignore_needs: Collection[str] = ()) -> Answer:
-        """The question's answer: items above the relevance cut (the first k, or all when complete).
-        `ignore_needs`: needs (ids or labels) not to read from the question."""
+            complete: bool = False, ignore_needs: Collection[str] = (), include_low: bool = False) -> Answer:
+        """The question's answer: items above the relevance cut (the first k, or all when complete:
+        then only 高 and 中, unless include_low). `ignore_needs`: needs (ids or labels) not to read."""
         return ask(self.searcher, question, k=k, filters=filters, mode=mode, complete=complete,
-                   ignore_needs=ignore_needs)
+                   ignore_needs=ignore_needs, include_low=include_low)
 
     def warm_up(self) -> None:
         """Load the model and run one question, so that the first real question is as fast as the next."""

@@ -312,12 +312,15 @@ class Answer:
     needs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     # A measure the question names by number (施策No.12, 12番): answered first.
     measure_no: int | None = None
+    # Items of a complete list left out because they are 低 (ask's include_low shows them).
+    folded_low: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "summary": self.summary,
             "total": self.total,
+            "folded_low": self.folded_low,
             "confident": self.confident,
             "implied_ministries": list(self.implied_ministries),
             "needs": list(self.needs),

@@ -139,7 +139,9 @@ def render_answer(answer: Answer, color: bool = False, sort: str = "relevance", 
         return "\n".join(lines).rstrip() + "\n"
     lines = [answer.summary]
     total = max(answer.total, len(answer.items))
-    if total > len(answer.items):
+    if answer.folded_low:
+        lines.append(f"{len(answer.items)} items rated 高 or 中; {answer.folded_low} rated 低 not listed (--include-low)")
+    elif total > len(answer.items):
         lines.append(f"{len(answer.items)} of {total} items above the cut; --all for all")
     if sort != "relevance":
         lines.append(f"sorted by {'施策No.' if sort == 'no' else 'ministry'}; numbers are relevance ranks")

@@ -312,7 +312,7 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
             )
             dropped = _drops(drop)
             t0 = time.perf_counter()
-            answer: Answer = index.ask(q, filters=filters, complete=True, ignore_needs=dropped)
+            answer: Answer = index.ask(q, filters=filters, complete=True, ignore_needs=dropped, include_low=True)
             log.info("ask %.0f ms", (time.perf_counter() - t0) * 1000)
         except KoritsuError as exc:
             return message(render_message(str(exc).split("\n")[0]))

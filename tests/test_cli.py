@@ -305,15 +305,17 @@ def calibrated(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def ask(self: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
-            complete: bool = False) -> Answer:
-        calls.append({"k": k, "complete": complete, "filters": filters})
+            complete: bool = False, include_low: bool = False) -> Answer:
+        calls.append({"k": k, "complete": complete, "filters": filters, "include_low": include_low})
         full = original(self, question, k=25, filters=filters, mode="lexical")
         for n, item in enumerate(full.items):
             item.confidence = round(0.95 - 0.03 * n, 4)
             item.band = "high" if n < 5 else "medium" if n < 15 else "low"
         shown = full.items if complete else full.items[:k]
+        if complete and not include_low:  # as the library folds a complete list's 低 items
+            shown = [i for i in full.items if i.band != "low"]
         return Answer(question=full.question, summary=summarize_en(shown), items=shown, total=len(full.items),
-                      filters=filters)
+                      filters=filters, folded_low=len(full.items) - len(shown) if complete else 0)
 
     monkeypatch.setattr(Index, "ask", ask)
     return calls
@@ -328,7 +330,7 @@ def test_ask_text_shows_bands_and_total_and_is_plain_when_piped(seed_cli: Path, 
     assert f"10 of {total['total']} items above the cut; --all for all" in out
     assert "1. [高 0.95] " in out and "[中 0.80]" in out
     assert "**" not in out and "\x1b[" not in out  # highlights only as colour, and only on a terminal
-    assert calibrated[0] == {"k": 10, "complete": False, "filters": Filters()}
+    assert calibrated[0] == {"k": 10, "complete": False, "filters": Filters(), "include_low": False}
 
 
 def test_ask_colours_highlights_on_a_terminal(seed_cli: Path, calibrated: list[dict[str, Any]],
@@ -339,13 +341,27 @@ def test_ask_colours_highlights_on_a_terminal(seed_cli: Path, calibrated: list[d
 
 
 def test_ask_all_lists_every_item_above_the_cut(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
-    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "json"])
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--include-low", "--format", "json"])
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
-    assert calibrated[-1]["complete"] is True
-    assert len(answer["items"]) == answer["total"] > 10
-    text = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all"]).stdout
+    assert calibrated[-1]["complete"] is True and calibrated[-1]["include_low"] is True
+    assert len(answer["items"]) == answer["total"] > 15 and answer["folded_low"] == 0
+    text = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--include-low"]).stdout
     assert "--all for all" not in text and f"{answer['total']}. [" in text
+
+
+def test_ask_all_folds_the_low_items_and_says_how_many(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "json"])
+    answer = json.loads(result.stdout)
+    assert calibrated[-1]["include_low"] is False
+    assert [i["band"] for i in answer["items"]] == ["high"] * 5 + ["medium"] * 10
+    assert answer["folded_low"] == answer["total"] - 15 > 0
+    shown = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all"])
+    assert f"関連の低い候補 {answer['folded_low']}件 not listed (--include-low lists them)" in shown.stderr
+    assert f"15 items rated 高 or 中; {answer['folded_low']} rated 低 not listed" in shown.stdout
+    assert "15. [" in shown.stdout and "16. [" not in shown.stdout
+    csv_text = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "csv"]).stdout
+    assert f"{answer['folded_low']} low-relevance items left out (--include-low)" in csv_text
 
 
 def test_ask_sort_and_group(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
@@ -364,7 +380,7 @@ def test_ask_sort_and_group(seed_cli: Path, calibrated: list[dict[str, Any]]) ->
 
 
 def test_ask_csv_and_jsonl_export_every_item_and_citation(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
-    base = ["ask", BROAD, "--index", str(seed_cli), "--all"]
+    base = ["ask", BROAD, "--index", str(seed_cli), "--all", "--include-low"]
     answer = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
     result = runner.invoke(app, [*base, "--format", "csv"])
     assert result.exit_code == 0, result.output
@@ -407,7 +423,7 @@ def test_ministry_implied_by_the_question_is_reported(seed_cli: Path) -> None:
 
 def test_no_confident_match_shows_the_nearest_as_such(seed_cli: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def ask(self: Index, question: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
-            complete: bool = False) -> Answer:
+            complete: bool = False, include_low: bool = False) -> Answer:
         near = AnswerItem(record_id="r", kind="measure", title="施策No.3 近いだけの施策", score=0.1, measure_no=3,
                           confidence=0.08, band="low")
         return Answer(question=question, summary="No matching measures or statements.", confident=False, nearest=[near])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_features_are_relative_to_the_query_and_absolute_where_it_matters() -> N
 def test_another_model_gets_the_relative_calibration(seed_index) -> None:
     # The seed index uses the fake embedder: raw cosines mean nothing to the fitted model.
     assert calibration_for(seed_index) is relative_calibration()
-    answer = seed_index.ask("ひきこもり 支援", complete=True)
+    answer = seed_index.ask("ひきこもり 支援", complete=True, include_low=True)
     assert answer.confident and answer.total == len(answer.items) > 0
     best = answer.items[0].score
     # The cut: P = sigmoid(12 (rel - 0.6)) >= 0.12, i.e. rel >= 0.6 + ln(0.12 / 0.88) / 12 = 0.434;
@@ -77,10 +78,30 @@ def test_another_model_gets_the_relative_calibration(seed_index) -> None:
 
 def test_first_k_and_the_complete_list_agree(seed_index) -> None:
     some = seed_index.ask("外国人", k=3)
-    every = seed_index.ask("外国人", complete=True)
+    every = seed_index.ask("外国人", complete=True, include_low=True)
     assert len(some.items) == min(3, every.total) and some.total == every.total == len(every.items)
     assert [i.record_id for i in some.items] == [i.record_id for i in every.items[:3]]
     assert all(i.confidence is not None and i.band for i in every.items)
+
+
+@pytest.mark.parametrize("question", ["外国人", "地域の居場所づくり"])
+def test_a_complete_list_folds_its_low_items(seed_index, question: str) -> None:
+    every = seed_index.ask(question, complete=True, include_low=True)
+    shown = seed_index.ask(question, complete=True)
+    lows = [i.record_id for i in every.items if i.band == "low"]
+    assert lows and len(lows) < len(every.items)  # the case this test is about: some 低, some not
+    assert [i.record_id for i in shown.items] == [i.record_id for i in every.items if i.band != "low"]
+    assert shown.folded_low == len(lows) and shown.total == every.total and every.folded_low == 0
+    assert seed_index.ask(question, k=50).folded_low == 0  # a first-k answer folds nothing
+
+
+def test_nothing_is_folded_when_every_item_is_low(seed_index, monkeypatch: pytest.MonkeyPatch) -> None:
+    from koritsu_search import answer as answer_mod
+    cal = relative_calibration()
+    monkeypatch.setattr(answer_mod, "relative_calibration", lambda: dataclasses.replace(cal, high=2.0, medium=2.0))
+    shown = seed_index.ask("実態把握の調査", complete=True)
+    assert not shown.needs  # no need read: nothing raised to 中 either
+    assert shown.items and all(i.band == "low" for i in shown.items) and shown.folded_low == 0
 
 
 @pytest.mark.parametrize("k", [0, -1, 2.5, "5", None, True])
