@@ -322,7 +322,7 @@ def _color() -> bool:
 
 
 def _answer_out(answer: Answer, idx: Index, fmt: OutFormat, sort: Sort, group: Group | None) -> None:
-    from .export import export_meta, write_csv, write_jsonl
+    from .export import export_meta, meta_line, write_csv, write_jsonl, write_xlsx
     from .listing import group_items, sort_items
     from .render import render_answer
 
@@ -344,12 +344,20 @@ def _answer_out(answer: Answer, idx: Index, fmt: OutFormat, sort: Sort, group: G
             data["groups"] = [{"label": label, "record_ids": [i.record_id for i in members]}
                               for label, members in group_items(order, group.value)]
         _dump(data)
-    elif fmt in (OutFormat.csv, OutFormat.jsonl):
+    elif fmt in (OutFormat.csv, OutFormat.jsonl, OutFormat.xlsx):
         if not answer.confident:
             typer.echo("no confident match: the export has no items (--format text shows the nearest)", err=True)
         meta = export_meta(answer, idx.path, idx.manifest.model_id)
         meta["sort"] = sort.value
-        (write_csv if fmt == OutFormat.csv else write_jsonl)(answer, sys.stdout, meta, order)
+        if fmt == OutFormat.csv:
+            typer.echo(meta_line(meta), err=True)  # the CSV's first row is its header
+            write_csv(answer, sys.stdout, order)
+        elif fmt == OutFormat.jsonl:
+            write_jsonl(answer, sys.stdout, meta, order)
+        else:
+            sys.stdout.flush()
+            write_xlsx(answer, sys.stdout.buffer, meta, order)
+            sys.stdout.buffer.flush()
         sys.stdout.flush()
     else:
         typer.echo(render_answer(answer, color=_color(), sort=sort.value, group=group.value if group else None), nl=False)
@@ -363,8 +371,12 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
 
     if (query is None) == (queries is None):
         _fail("give a query, or --queries FILE (not both)", 2)
-    if queries is not None and fmt == OutFormat.csv:
-        _fail("--queries writes one JSON line per query; --format csv takes a single query", 2)
+    if queries is not None and fmt in (OutFormat.csv, OutFormat.xlsx):
+        _fail(f"--queries writes one JSON line per query; --format {fmt.value} takes a single query", 2)
+    if fmt == OutFormat.xlsx and command == "search":
+        _fail("--format xlsx is for ask (a cited answer); search writes csv or jsonl", 2)
+    if fmt == OutFormat.xlsx and sys.stdout.isatty():
+        _fail("--format xlsx writes a binary workbook: redirect it to a file (> answer.xlsx)", 2)
     batch = _read_queries(queries) if queries is not None else []
     idx, filters = _open(index_dir, model, filters)
     try:

@@ -69,6 +69,7 @@ class OutFormat(str, Enum):
     json = "json"
     csv = "csv"
     jsonl = "jsonl"
+    xlsx = "xlsx"
 
 
 class Mode(str, Enum):
@@ -96,8 +97,8 @@ ModelOpt = Annotated[
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")]
 OutFormatOpt = Annotated[
     OutFormat,
-    typer.Option("--format", "-f", metavar="text|json|csv|jsonl",
-                 help="Output format: text, JSON, or csv / jsonl for spreadsheets and scripts."),
+    typer.Option("--format", "-f", metavar="text|json|csv|jsonl|xlsx",
+                 help="Output format: text, JSON, or csv / jsonl / xlsx (ask only; redirect it to a file) for spreadsheets and scripts."),
 ]
 QueriesOpt = Annotated[
     Optional[Path],

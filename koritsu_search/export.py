@@ -1,4 +1,4 @@
-"""Research-ready exports of answers and hits: CSV (one row per citation, Excel-safe) and JSON Lines."""
+"""Research-ready exports of answers and hits: CSV and XLSX (one row per citation, Excel-safe) and JSON Lines."""
 
 from __future__ import annotations
 
@@ -105,14 +105,57 @@ def answer_rows(answer: Answer, order: Sequence[AnswerItem] | None = None) -> It
             yield head + _citation_cells(c)
 
 
-def write_csv(answer: Answer, out: Output, meta: dict[str, Any], order: Sequence[AnswerItem] | None = None) -> None:
-    """Write every item of the answer as CSV (UTF-8 with BOM): a '#' metadata line, headers, rows."""
+def write_csv(answer: Answer, out: Output, order: Sequence[AnswerItem] | None = None) -> None:
+    """Write every item of the answer as CSV (UTF-8 with BOM): the header row first, then the rows.
+    What the export was made from (export_meta) goes to the XLSX's own sheet and the JSON Lines' first
+    line: a line above the header would push it to a spreadsheet's second row."""
     with _text_out(out) as fh:
-        fh.write(meta_line(meta) + "\r\n")
         w = csv.writer(fh)
         w.writerow(CSV_COLUMNS)
         for row in answer_rows(answer, order):
             w.writerow([csv_cell(v) for v in row])
+
+
+XLSX_SHEET = "結果"
+XLSX_META_SHEET = "メタデータ"
+META_LABELS = {"query": "質問 / query", "filters": "絞り込み / filters", "implied_ministries": "質問が指す府省庁 / boosted",
+               "index": "索引 / index", "model_id": "モデル / model", "total": "該当件数 / total",
+               "items": "出力件数 / items", "complete": "全件 / complete", "folded_low": "省いた低関連 / low left out",
+               "confident": "確信あり / confident", "exported_at": "出力日時 / exported", "tool": "ツール / tool",
+               "sort": "並び順 / sort"}
+
+
+def write_xlsx(answer: Answer, out: str | Path | IO[bytes], meta: dict[str, Any],
+               order: Sequence[AnswerItem] | None = None) -> None:
+    """Write the answer as an Excel workbook: the CSV's header and rows on one sheet (header frozen,
+    filters on), what it was made from on a second."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = XLSX_SHEET
+    ws.append(list(CSV_COLUMNS))
+    for row in answer_rows(answer, order):
+        ws.append([_xlsx_cell(v) for v in row])
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    for letter, width in zip("ABCDEFGHIJKLMNOPQ", (6, 8, 8, 10, 8, 40, 20, 30, 30, 10, 8, 8, 6, 12, 14, 60, 30), strict=True):
+        ws.column_dimensions[letter].width = width
+    ms = wb.create_sheet(XLSX_META_SHEET)
+    for key, value in meta.items():
+        if isinstance(value, dict):
+            value = " ".join(f"{k}={'|'.join(v)}" for k, v in value.items() if v)
+        elif isinstance(value, list):
+            value = "・".join(str(v) for v in value)
+        ms.append([META_LABELS.get(key, key), _xlsx_cell(value)])
+    ms.column_dimensions["A"].width = 28
+    ms.column_dimensions["B"].width = 80
+    wb.save(out)
+
+
+def _xlsx_cell(value: object) -> object:
+    """Text that a spreadsheet would read as a formula is kept as text (openpyxl stores '=…' as one)."""
+    return csv_cell(value) if isinstance(value, str) else value
 
 
 def write_jsonl(answer: Answer, out: Output, meta: dict[str, Any], order: Sequence[AnswerItem] | None = None) -> None:

@@ -324,7 +324,7 @@ def build_app(index: Index | LiveIndex) -> gr.Blocks:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         meta = export_meta(answer, index.path, index.manifest.model_id)
         csv_path, jsonl_path = out_dir / f"koritsu_{stamp}.csv", out_dir / f"koritsu_{stamp}.jsonl"
-        write_csv(answer, csv_path, meta)
+        write_csv(answer, csv_path)
         write_jsonl(answer, jsonl_path, meta)
         for p in (csv_path, jsonl_path):
             os.chmod(p, 0o644)

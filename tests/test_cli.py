@@ -360,8 +360,8 @@ def test_ask_all_folds_the_low_items_and_says_how_many(seed_cli: Path, calibrate
     assert f"関連の低い候補 {answer['folded_low']}件 not listed (--include-low lists them)" in shown.stderr
     assert f"15 items rated 高 or 中; {answer['folded_low']} rated 低 not listed" in shown.stdout
     assert "15. [" in shown.stdout and "16. [" not in shown.stdout
-    csv_text = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "csv"]).stdout
-    assert f"{answer['folded_low']} low-relevance items left out (--include-low)" in csv_text
+    csv_note = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "csv"]).stderr
+    assert f"{answer['folded_low']} low-relevance items left out (--include-low)" in csv_note
 
 
 def test_ask_sort_and_group(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
@@ -384,9 +384,8 @@ def test_ask_csv_and_jsonl_export_every_item_and_citation(seed_cli: Path, calibr
     answer = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
     result = runner.invoke(app, [*base, "--format", "csv"])
     assert result.exit_code == 0, result.output
-    first, rest = result.stdout.lstrip("\ufeff").split("\n", 1)
-    assert first.startswith("# koritsu-search export") and f"total: {answer['total']}" in first
-    rows = list(csv.DictReader(io.StringIO(rest, newline="")))
+    assert result.stderr.startswith("# koritsu-search export") and f"total: {answer['total']}" in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"), newline="")))
     assert list(rows[0]) == list(CSV_COLUMNS)
     assert {int(r["順位"]) for r in rows} == set(range(1, answer["total"] + 1))
     assert len(rows) == sum(max(1, len(i["citations"])) for i in answer["items"])
@@ -449,3 +448,22 @@ def test_render_keeps_the_lines_of_a_quote_under_its_marker() -> None:
     assert lines[2] == "1. [高 0.92] 施策No.1 実態把握 — 内閣府"
     coloured = render_answer(Answer(question="q", summary="s", items=[item], total=3), color=True)
     assert "   > \x1b[1;33m一行目\x1b[0m" in coloured and "1 of 3 items above the cut; --all for all" in coloured
+
+
+def test_ask_xlsx_is_a_workbook_with_every_shown_item(seed_cli: Path, calibrated: list[dict[str, Any]]) -> None:
+    from openpyxl import load_workbook
+
+    answer = json.loads(runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "json"]).stdout)
+    result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli), "--all", "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(io.BytesIO(result.stdout_bytes))
+    rows = list(wb["結果"].iter_rows(values_only=True))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert {r[0] for r in rows[1:]} == set(range(1, len(answer["items"]) + 1))
+    info = {r[0]: r[1] for r in wb["メタデータ"].iter_rows(values_only=True)}
+    assert info["質問 / query"] == BROAD and info["省いた低関連 / low left out"] == answer["folded_low"] > 0
+
+
+def test_xlsx_is_refused_where_it_cannot_go(seed_cli: Path) -> None:
+    result = runner.invoke(app, ["search", BROAD, "--index", str(seed_cli), "--format", "xlsx"])
+    assert result.exit_code == 2 and "--format xlsx is for ask" in result.stderr and result.stdout == ""

@@ -1,4 +1,4 @@
-"""Research exports: CSV with one row per citation (Excel-safe, BOM, metadata line) and JSON Lines."""
+"""Research exports: CSV and XLSX with one row per citation (Excel-safe; CSV with a BOM and its header first), JSON Lines."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from koritsu_search.export import (
     write_hits_csv,
     write_hits_jsonl,
     write_jsonl,
+    write_xlsx,
 )
 from koritsu_search.models import Answer, AnswerItem, Citation, Filters, Hit
 
@@ -45,19 +46,18 @@ def sample_answer() -> Answer:
                   filters=Filters(ministries=["法務省"], kinds=["measure"]), implied_ministries=["厚生労働省"])
 
 
-def parse_csv(text: str) -> tuple[str, list[dict[str, str]]]:
-    first, rest = text.split("\r\n", 1)
-    return first, list(csv.DictReader(io.StringIO(rest, newline="")))
+def parse_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def test_csv_has_one_row_per_citation_with_every_url_and_quote() -> None:
     answer = sample_answer()
     buf = io.StringIO(newline="")
-    write_csv(answer, buf, export_meta(answer, "indexes/default", "fake-bigram-64"))
+    write_csv(answer, buf)
     text = buf.getvalue()
-    assert text.startswith("\ufeff# koritsu-search export")
-    first, rows = parse_csv(text.lstrip("\ufeff"))
-    assert "外国人，" in first and "fake-bigram-64" in first and "indexes/default" in first and "," not in first
+    # The header is Excel's first row: nothing above it.
+    assert text.startswith("\ufeff" + ",".join(CSV_COLUMNS) + "\r\n")
+    rows = parse_csv(text.lstrip("\ufeff"))
     assert list(rows[0]) == list(CSV_COLUMNS)
     assert len(rows) == 2 + 1 + 2  # a row per citation, one for the item without any
     urls = " ".join(r["関連URL"] for r in rows)
@@ -81,8 +81,8 @@ def test_csv_has_one_row_per_citation_with_every_url_and_quote() -> None:
 def test_csv_neutralizes_formulas() -> None:
     answer = sample_answer()
     buf = io.StringIO(newline="")
-    write_csv(answer, buf, export_meta(answer, "idx", "m"))
-    _, rows = parse_csv(buf.getvalue().lstrip("\ufeff"))
+    write_csv(answer, buf)
+    rows = parse_csv(buf.getvalue().lstrip("\ufeff"))
     risky = [r for r in rows if r["順位"] == "3"]
     assert risky[0]["施策名・タイトル"] == "'=HYPERLINK(\"http://evil\")"
     assert risky[0]["発言者"] == "'@室長" and risky[0]["引用"] == "'-1+2 は危険"
@@ -94,13 +94,13 @@ def test_csv_neutralizes_formulas() -> None:
 def test_csv_file_has_a_single_bom_and_follows_the_order_given(tmp_path: Path) -> None:
     answer = sample_answer()
     path = tmp_path / "out.csv"
-    write_csv(answer, path, export_meta(answer, "idx", "m"), order=list(reversed(answer.items)))
+    write_csv(answer, path, order=list(reversed(answer.items)))
     raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf#") and raw.count(b"\xef\xbb\xbf") == 1
-    _, rows = parse_csv(raw.decode("utf-8-sig"))
+    assert raw.startswith("\ufeff順位,".encode()) and raw.count(b"\xef\xbb\xbf") == 1
+    rows = parse_csv(raw.decode("utf-8-sig"))
     assert [r["順位"] for r in rows] == ["3", "3", "2", "1", "1"]  # rank stays the answer's rank
     with open(tmp_path / "sig.csv", "w", encoding="utf-8-sig", newline="") as fh:
-        write_csv(answer, fh, export_meta(answer, "idx", "m"))
+        write_csv(answer, fh)
     assert (tmp_path / "sig.csv").read_bytes().count(b"\xef\xbb\xbf") == 1
 
 
@@ -143,3 +143,24 @@ def test_hits_csv_and_jsonl() -> None:
     out = io.StringIO()
     write_hits_jsonl([hit, hit], out)
     assert [json.loads(line)["passage_id"] for line in out.getvalue().splitlines()] == ["p1", "p1"]
+
+
+def test_xlsx_has_the_rows_on_one_sheet_and_what_they_came_from_on_another(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    answer = sample_answer()
+    path = tmp_path / "out.xlsx"
+    meta = export_meta(answer, "indexes/default", "fake-bigram-64")
+    write_xlsx(answer, path, meta)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["結果", "メタデータ"]
+    rows = list(wb["結果"].iter_rows(values_only=True))
+    assert list(rows[0]) == list(CSV_COLUMNS)  # the header is row 1
+    assert len(rows) == 1 + 5 and [r[0] for r in rows[1:]] == [1, 1, 2, 3, 3]
+    assert rows[1][5] == "外国人向け情報提供" and rows[1][2] == "高" and rows[2][15] == "一行目\n  二行目（字下げ）"
+    assert wb["結果"].freeze_panes == "A2"
+    # A title that would be a formula stays text, as in the CSV.
+    assert rows[4][5] == "'=HYPERLINK(\"http://evil\")" and wb["結果"].cell(5, 6).data_type == "s"
+    info = {r[0]: r[1] for r in wb["メタデータ"].iter_rows(values_only=True)}
+    assert info["質問 / query"] == answer.question and info["モデル / model"] == "fake-bigram-64"
+    assert info["絞り込み / filters"] == "ministries=法務省 kinds=measure" and info["該当件数 / total"] == 3

@@ -207,7 +207,7 @@ def test_first_result_is_visible_without_scrolling(open_page, size) -> None:
 def test_cards_show_the_confidence_bands_of_the_library(open_page, lib) -> None:
     page = open_page()
     _ask(page, Q_FOREIGN)
-    answer = lib.ask(Q_FOREIGN, complete=True)
+    answer = lib.ask(Q_FOREIGN, complete=True, include_low=True)
     expected = [f"関連度 {BANDS_JA[it.band]}" for it in answer.items[:DEFAULT_SHOWN]]
     assert len(set(expected)) == 3, "precondition: the question has items in all three bands"
     cards = page.locator("#ks-cards .ks-card")
@@ -221,7 +221,7 @@ def test_cards_show_the_confidence_bands_of_the_library(open_page, lib) -> None:
 
 @pytest.mark.slow
 def test_show_all_pages_through_every_item(open_page, lib) -> None:
-    answer = lib.ask(Q_MANY, complete=True)
+    answer = lib.ask(Q_MANY, complete=True, include_low=True)
     total = len(answer.items)
     assert total > 2 * PAGE_SIZE, "precondition: several pages"
     pages = -(-total // PAGE_SIZE)
@@ -257,17 +257,14 @@ def _download(page, elem: str) -> bytes:
 
 @pytest.mark.slow
 def test_exports_hold_every_item_url_and_quote(open_page, lib) -> None:
-    answer = lib.ask(Q_MANY, complete=True)
+    answer = lib.ask(Q_MANY, complete=True, include_low=True)
     page = open_page()
     _ask(page, Q_MANY)
     assert len(_titles(page)) == DEFAULT_SHOWN < len(answer.items)
 
     data = _download(page, "#ks-csv")
     assert data.startswith(b"\xef\xbb\xbf")
-    text = data.decode("utf-8-sig")
-    first, rest = text.split("\r\n", 1)
-    assert first.startswith("#") and Q_MANY in first
-    rows = list(csv.reader(io.StringIO(rest)))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))  # the header is the first row
     header, body = rows[0], rows[1:]
     assert header == list(CSV_COLUMNS) and "関連URL" in header and "引用" in header
     assert len(body) == sum(max(1, len(it.citations)) for it in answer.items)
@@ -341,7 +338,7 @@ def test_details_show_plan_and_status_and_back_restores_the_place(open_page, lib
 
 @pytest.mark.slow
 def test_citation_links_open_the_cited_page_or_line(open_page, lib, server: str) -> None:
-    answer = lib.ask(Q_FOREIGN, complete=True)
+    answer = lib.ask(Q_FOREIGN, complete=True, include_low=True)
     item = next(it for it in answer.items if it.title == NO10_TITLE)
     pdf_cite = next(c for c in item.citations if c.page is not None and c.line is None)
     txt_cite = next(c for c in item.citations if c.line is not None)
@@ -394,7 +391,7 @@ def test_citation_links_open_the_cited_page_or_line(open_page, lib, server: str)
 def test_copy_buttons_put_the_exact_text_on_the_clipboard(open_page, lib) -> None:
     page = open_page(permissions=["clipboard-read", "clipboard-write"])
     _ask(page, Q_FOREIGN)
-    item = next(it for it in lib.ask(Q_FOREIGN, complete=True).items if it.title == NO10_TITLE)
+    item = next(it for it in lib.ask(Q_FOREIGN, complete=True, include_low=True).items if it.title == NO10_TITLE)
     card = _card(page, NO10_TITLE)
     button = card.locator(".ks-links .ks-copy").first
     assert button.get_attribute("data-copy") == item.urls[0]
@@ -472,7 +469,7 @@ def test_the_question_lives_in_the_url(open_page, lib, server: str) -> None:
 
     page = open_page("/?q=" + quote("フードドライブ") + "&ministry=" + quote("環境省"))
     _wait_answer(page, "フードドライブ")
-    expected = lib.ask("フードドライブ", complete=True, filters=Filters(ministries=["環境省"]))
+    expected = lib.ask("フードドライブ", complete=True, include_low=True, filters=Filters(ministries=["環境省"]))
     assert _titles(page) == [it.title for it in expected.items[:DEFAULT_SHOWN]]
     assert page.locator("#ks-question textarea").input_value() == "フードドライブ"
     page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
@@ -484,7 +481,7 @@ def test_the_question_lives_in_the_url(open_page, lib, server: str) -> None:
     assert cards.count() > 0
     for i in range(cards.count()):
         assert "法務省" in cards.nth(i).locator(".ks-ministry").all_inner_texts()
-    filtered = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["法務省"]))
+    filtered = lib.ask(Q_MINISTRIES, complete=True, include_low=True, filters=Filters(ministries=["法務省"]))
     assert f"（全{len(filtered.items)}件）" in page2.locator("#ks-summary").inner_text()
 
     # a second question, then the browser's back button: the first question's answer again
@@ -545,7 +542,7 @@ def test_a_second_submit_while_busy_is_not_lost(open_page, lib, slow_index: Slow
     finally:
         slow_index.delay = 0.0
     assert "認知症カフェ" in page.locator("#ks-summary .ks-asked").inner_text()
-    assert _titles(page) == [it.title for it in lib.ask("認知症カフェ", complete=True).items[:DEFAULT_SHOWN]]
+    assert _titles(page) == [it.title for it in lib.ask("認知症カフェ", complete=True, include_low=True).items[:DEFAULT_SHOWN]]
     assert page.locator("#ks-question textarea").input_value() == "認知症カフェ"
     assert parse_qs(urlsplit(page.url).query)["q"] == ["認知症カフェ"]
 
@@ -577,7 +574,7 @@ def test_an_empty_submit_keeps_the_results(open_page) -> None:
 def test_filter_re_asks_and_examples_run(open_page, lib) -> None:
     page = open_page()
     _ask(page, Q_MINISTRIES)
-    total = len(lib.ask(Q_MINISTRIES, complete=True).items)
+    total = len(lib.ask(Q_MINISTRIES, complete=True, include_low=True).items)
     assert page.locator("#ks-f-ministry").is_hidden()  # folded away after a search
     page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
     box = page.locator("#ks-f-ministry input")
@@ -585,7 +582,7 @@ def test_filter_re_asks_and_examples_run(open_page, lib) -> None:
     box.fill("厚生労働省")
     page.locator("[role=option]", has_text="厚生労働省").first.click()
     page.keyboard.press("Escape")
-    filtered = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["厚生労働省"]))
+    filtered = lib.ask(Q_MINISTRIES, complete=True, include_low=True, filters=Filters(ministries=["厚生労働省"]))
     assert 0 < len(filtered.items) < total
     page.locator("#ks-summary .ks-shown", has_text=f"全{len(filtered.items)}件").wait_for()
     assert _titles(page) == [it.title for it in filtered.items[:DEFAULT_SHOWN]]
@@ -720,7 +717,7 @@ def test_the_app_shows_the_needs_it_read_and_a_removed_one_is_searched_without(o
     page = open_page()
     _ask(page, Q_DV)
     chips = page.locator("#ks-summary button.ks-need-x")
-    read = [n["label"] for n in lib.ask(Q_DV, complete=True).needs]
+    read = [n["label"] for n in lib.ask(Q_DV, complete=True, include_low=True).needs]
     assert "DV・配偶者からの暴力" in read
     assert [c.strip(" ×") for c in chips.all_inner_texts()] == read
     assert "該当する施策は見つかりませんでした" not in page.locator("#ks-summary").inner_text()
@@ -731,7 +728,7 @@ def test_the_app_shows_the_needs_it_read_and_a_removed_one_is_searched_without(o
     page.wait_for_function("() => new URL(location.href).searchParams.getAll('drop').includes('dv')", timeout=15000)
     remaining = [c.strip(" ×") for c in page.locator("#ks-summary button.ks-need-x").all_inner_texts()]
     assert remaining == [n for n in read if n != "DV・配偶者からの暴力"]
-    assert remaining == [n["label"] for n in lib.ask(Q_DV, complete=True, ignore_needs=["dv"]).needs]
+    assert remaining == [n["label"] for n in lib.ask(Q_DV, complete=True, include_low=True, ignore_needs=["dv"]).needs]
     # The removal survives a reload (it is in the URL); a new question reads every need again.
     page.reload()
     _wait_answer(page, Q_DV)
@@ -747,5 +744,5 @@ def test_the_need_filter_keeps_only_records_serving_it(open_page, lib) -> None:
     _wait_answer(page, "支援")
     serves = page.locator("#ks-cards .ks-serves").all_inner_texts()
     assert serves and all("ひきこもり" in s for s in serves)
-    expected = lib.ask("支援", complete=True, filters=Filters(needs=["ひきこもり"]))
+    expected = lib.ask("支援", complete=True, include_low=True, filters=Filters(needs=["ひきこもり"]))
     assert _titles(page) == [it.title for it in expected.items[:DEFAULT_SHOWN]]

@@ -137,7 +137,7 @@ def index(seed_index_dir: Path):
 
 @pytest.fixture(scope="module")
 def foreign(index) -> Answer:
-    return index.ask("在留外国人 情報提供", complete=True)
+    return index.ask("在留外国人 情報提供", complete=True, include_low=True)
 
 
 def test_highlight_spans_land_on_the_cited_words(foreign: Answer) -> None:
@@ -341,7 +341,7 @@ def test_phone_numbers_are_found_in_the_quotes() -> None:
 
 def test_corpus_phone_numbers_reach_the_cards(index) -> None:
     for q, number in (("＃8103 犯罪被害者", "#8103"), ("#9999 相談窓口", "#9999")):
-        answer = index.ask(q, complete=True)
+        answer = index.ask(q, complete=True, include_low=True)
         assert any(number in phones(it) for it in answer.items), (q, [phones(it) for it in answer.items])
 
 
