@@ -2,7 +2,7 @@
 
 Starts the app as `koritsu-search serve` builds it in a subprocess on 127.0.0.1 (a free port), once
 per --concurrency value (the search events' concurrency_limit), and runs closed-loop clients: each
-thread one session searching as the page does (koritsu_search.ui_client), checked against the
+thread one session searching as the page does (ui_client), checked against the
 library's own ask(q, complete=True) (cross-talk, mismatch, errors). Only 127.0.0.1 is contacted.
 
     python eval/bench_load.py        # ~2.7 min: concurrency 2 at 1/4/16/32 clients + 32 with 5 s think; 4 at 32
@@ -39,8 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import HERE, ROOT, SEED_INDEX, load_info, log, machine_info, summarize_ms
 from provenance import changed_files, provenance
-
-from koritsu_search.ui_client import Reply, SearchEvent, discover, search
+from ui_client import Reply, SearchEvent, discover, search
 
 OUT_JSON = HERE / "results" / "load.json"
 OUT_MD = HERE / "results" / "load.md"
@@ -51,9 +50,9 @@ HOST = "127.0.0.1"
 # The app as `koritsu-search serve` runs it, with the search events' concurrency_limit set first.
 LAUNCHER = """
 import sys
-import koritsu_search.ui as ui
+import koritsu_search.web.layout as ui
 from koritsu_search.library import open_index
-from koritsu_search.ui_server import serve
+from koritsu_search.web.server import serve
 ui.CONCURRENCY = int(sys.argv[3])
 idx = open_index(sys.argv[1])
 idx.warm_up()
@@ -326,7 +325,7 @@ def render_md(res: dict[str, Any]) -> str:
         "- Server: the app as `koritsu-search serve` builds it (open_index, warm_up, ui_server.serve: LiveIndex, "
         "request guard), search events' concurrency_limit set per server run; 127.0.0.1, a free port; "
         "GRADIO_PROFILING=1 for the server-side split.",
-        f"- Clients: closed loop, each one session (one browser tab) asking through `koritsu_search.ui_client.search` "
+        f"- Clients: closed loop, each one session (one browser tab) asking through `ui_client.search` "
         f"(POST /gradio_api/queue/join for the 検索 button's event, fn_index {res['fn_index']}, then the SSE stream), "
         f"Host 127.0.0.1:PORT; no think time except the row with one (each client pauses that long after each answer; "
         f"starts spread over one pause). {len(res['queries'])} distinct questions from eval/queries.jsonl; "

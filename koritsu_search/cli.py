@@ -42,6 +42,7 @@ from .cli_options import (
     max_file_bytes,
 )
 from .errors import KoritsuError, QueryError
+from .filter_spec import filters_from
 from .models import Filters
 from .offline import ALLOW_ENV, allow_downloads, stay_offline
 
@@ -83,14 +84,8 @@ def _dump(obj: Any) -> None:
 
 def _filters(ministry: list[str] | None, doc: list[str] | None, section: list[str] | None,
              field: list[str] | None, kind: list[str] | None, need: list[str] | None = None) -> Filters:
-    return Filters(
-        ministries=list(ministry or []),
-        doc_ids=list(doc or []),
-        sections=list(section or []),
-        fields=list(field or []),
-        kinds=list(kind or []),
-        needs=list(need or []),
-    )
+    return filters_from({"ministry": ministry, "doc": doc, "section": section, "field": field, "kind": kind,
+                         "need": need})
 
 
 def _check_kind(kind: str | None) -> None:
@@ -528,8 +523,8 @@ def serve(
             report = build_default_index([corpus], index_dir, model=model, progress=True)
             typer.echo(f"{index_dir}: {report.summary()}", err=True)
         idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
-        from .ui_server import choose_port
-        from .ui_server import serve as serve_app
+        from .web.server import choose_port
+        from .web.server import serve as serve_app
 
         chosen = choose_port(host, port)
         typer.echo("Loading the embedding model and warming up…", err=True)

@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from .errors import FilterError
+from .filter_spec import FILTER_FIELDS, filters_from
 from .ingest.kinds import RECORD_KINDS
 from .ingest.ministries import MINISTRIES, canonical, leading_ministry
 from .intent import ALIASES
@@ -86,10 +87,7 @@ def check_filters(index: Index, filters: Filters) -> Filters:
         raise errors[0]
     if errors:
         raise FilterErrors(errors)
-    return Filters(
-        ministries=checks[0].values, doc_ids=checks[1].values, sections=checks[2].values,
-        fields=checks[3].values, kinds=checks[4].values, needs=checks[5].values,
-    )
+    return filters_from({f.name: c.values for f, c in zip(FILTER_FIELDS, checks, strict=True)})
 
 
 def _need_label(index: Index, value: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from .answer import ask
+from .answer import ask, calibration_for
 from .embed.base import Embedder
 from .fusion import FusionConfig
 from .glossary import Glossary
@@ -78,6 +78,11 @@ class Index:
         then only 高 and 中, unless include_low). `ignore_needs`: needs (ids or labels) not to read."""
         return ask(self.searcher, question, k=k, filters=filters, mode=mode, complete=complete,
                    ignore_needs=ignore_needs, include_low=include_low)
+
+    def bands(self) -> tuple[float, float]:
+        """The confidence at or above which an item is 高, and 中 (the calibration this index uses)."""
+        cal = calibration_for(self.searcher)
+        return cal.high, cal.medium
 
     def warm_up(self) -> None:
         """Load the model and run one question, so that the first real question is as fast as the next."""

@@ -14,6 +14,7 @@ SORTS = ("relevance", "no", "ministry")
 GROUPS = ("ministry", "section")
 JOINT_OVER = 3  # a measure listing more than this many ministries is a joint measure
 NO_MINISTRY = "府省庁の記載なし"
+SHARED = "複数府省庁の施策"  # the group of items of several ministries, each listed once
 NO_SECTION = "区分なし"
 BANDS_JA = {"high": "高", "medium": "中", "low": "低"}  # confidence bands as shown to people
 _LAST = 10**9
@@ -53,15 +54,16 @@ def sort_items(items: Sequence[AnswerItem], by: str = "relevance") -> list[Answe
 def group_items(items: Sequence[AnswerItem], by: str) -> list[tuple[str, list[AnswerItem]]]:
     """(label, items) groups in a stable order; items keep their order inside a group.
 
-    by: "ministry" (official order; a measure of several ministries appears under each) or
+    by: "ministry" (official order; an item of several ministries is listed once, in the SHARED
+    group after the ministries, and counted in each of theirs by shared_counts) or
     "section" (the item's first 区分 path, groups in 施策No. order, i.e. the plan's order).
     """
     groups: dict[str, list[AnswerItem]] = {}
     if by == "ministry":
         for item in items:
-            for m in dict.fromkeys(canonical(m) for m in item.ministries) or [NO_MINISTRY]:
-                groups.setdefault(m, []).append(item)
-        order = sorted(groups, key=lambda m: (m == NO_MINISTRY, ministry_order(m), m))
+            names = list(dict.fromkeys(canonical(m) for m in item.ministries))
+            groups.setdefault(SHARED if len(names) > 1 else (names or [NO_MINISTRY])[0], []).append(item)
+        order = sorted(groups, key=lambda m: (m == NO_MINISTRY, m == SHARED, ministry_order(m), m))
         return [(m, groups[m]) for m in order]
     if by == "section":
         for item in items:
@@ -74,6 +76,23 @@ def group_items(items: Sequence[AnswerItem], by: str) -> list[tuple[str, list[An
 
         return [(label, groups[label]) for label in sorted(groups, key=place)]
     raise ValueError(f"group must be one of {', '.join(GROUPS)}, not {by!r}")
+
+
+def shared_counts(items: Sequence[AnswerItem]) -> dict[str, int]:
+    """For each ministry, how many items it shares with other ministries (listed once, under SHARED)."""
+    counts: dict[str, int] = {}
+    for item in items:
+        names = list(dict.fromkeys(canonical(m) for m in item.ministries))
+        if len(names) > 1:
+            for m in names:
+                counts[m] = counts.get(m, 0) + 1
+    return counts
+
+
+def group_heading(label: str, members: Sequence[AnswerItem], shared: dict[str, int]) -> str:
+    """「厚生労働省（3件、ほかに複数府省庁の施策 2件）」: a group's label and its counts."""
+    extra = shared.get(label, 0) if label != SHARED else 0
+    return f"{label}（{len(members)}件" + (f"、ほかに{SHARED} {extra}件" if extra else "") + "）"
 
 
 def section_label(item: AnswerItem) -> str | None:

@@ -158,7 +158,7 @@ class Filters:
     needs: list[str] = dataclasses.field(default_factory=list)  # taxonomy labels: records serving any of them
 
     def is_empty(self) -> bool:
-        return not (self.ministries or self.doc_ids or self.sections or self.fields or self.kinds or self.needs)
+        return not any(getattr(self, f.name) for f in dataclasses.fields(self))
 
     def accepts(self, p: Passage) -> bool:
         if self.ministries and not set(self.ministries) & set(p.ministries):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .ingest.kinds import record_kind
 from .linking import Measure
-from .listing import BANDS_JA, group_items, sort_items
+from .listing import BANDS_JA, group_heading, group_items, shared_counts, sort_items
 from .models import Answer, AnswerItem, Citation, Document, Hit
 
 NO_MATCH = "該当する施策は見つかりませんでした / No confident match."
@@ -152,8 +152,9 @@ def render_answer(answer: Answer, color: bool = False, sort: str = "relevance", 
         for item in ordered:
             lines += render_item(rank[id(item)], item, color)
     else:
+        shared = shared_counts(answer.items) if group == "ministry" else {}
         for label, members in group_items(ordered, group):
-            lines += [f"■ {label}（{len(members)}件）", ""]
+            lines += [f"■ {group_heading(label, members, shared)}", ""]
             for item in members:
                 lines += render_item(rank[id(item)], item, color)
     return "\n".join(lines).rstrip() + "\n"

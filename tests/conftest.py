@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT / "eval"))  # eval/ui_client.py: the web app's client, shared with the load benchmark
 CORPUS = ROOT / "corpus"
 MEASURES_TXT = CORPUS / "r7_kodoku_koritsu_measures_status.txt"
 MINUTES_TXT = CORPUS / "r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt"

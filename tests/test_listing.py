@@ -7,13 +7,16 @@ import pytest
 from koritsu_search.listing import (
     NO_MINISTRY,
     NO_SECTION,
+    SHARED,
     count_ministries,
+    group_heading,
     group_items,
     is_joint,
     kind_label,
     measures_en,
     measures_ja,
     ministry_order,
+    shared_counts,
     sort_items,
     summarize_en,
     summarize_ja,
@@ -62,17 +65,21 @@ def test_sort_and_group_reject_unknown_keys() -> None:
         group_items([], "kind")
 
 
-def test_group_by_ministry_lists_a_joint_measure_under_each_ministry() -> None:
-    items = [measure(5, "厚生労働省"), measure(143, *JOINT), speech(1), measure(1, "内閣府")]
+def test_group_by_ministry_lists_an_item_of_several_ministries_once_and_counts_it_for_each() -> None:
+    items = [measure(5, "厚生労働省"), measure(143, *JOINT), speech(1), measure(1, "内閣府"),
+             measure(7, "厚生労働省", "内閣府")]
     groups = group_items(items, "ministry")
     labels = [label for label, _ in groups]
-    assert labels[:2] == ["内閣官房", "内閣府"] and labels[-1] == NO_MINISTRY
-    assert set(labels[:-1]) == set(JOINT)
+    assert labels == ["内閣府", "厚生労働省", SHARED, NO_MINISTRY]
     by = dict(groups)
-    assert ids(by["内閣府"]) == ["m143", "m1"]  # order inside a group is the order given
-    assert ids(by["厚生労働省"]) == ["m5", "m143"]
+    assert ids(by["内閣府"]) == ["m1"] and ids(by["厚生労働省"]) == ["m5"]
+    assert ids(by[SHARED]) == ["m143", "m7"]  # order inside a group is the order given
     assert ids(by[NO_MINISTRY]) == ["s1"]
-    assert sum(ids(g).count("m143") for _, g in groups) == len(JOINT)
+    assert sum(ids(g).count("m143") for _, g in groups) == 1
+    shared = shared_counts(items)
+    assert shared["厚生労働省"] == 2 and shared["内閣府"] == 2 and shared["内閣官房"] == 1
+    assert group_heading("厚生労働省", by["厚生労働省"], shared) == "厚生労働省（1件、ほかに複数府省庁の施策 2件）"
+    assert group_heading(SHARED, by[SHARED], shared) == "複数府省庁の施策（2件）"
 
 
 def test_group_by_section_merges_plan_and_status_spelling_in_plan_order() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from koritsu_search.ingest import parse_paths
 from koritsu_search.ingest.locate import locate_lines
 from koritsu_search.models import Record
-from koritsu_search.sources import render_text_source, source_path, source_url
+from koritsu_search.web.sources import render_text_source, source_path, source_url
 
 from conftest import MEASURES_TXT, MINUTES_TXT
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ui_client import discover, search
 
 from koritsu_search import open_index
 from koritsu_search.index.build import build_index
-from koritsu_search.ui_client import discover, search
-from koritsu_search.ui_guard import allowed_hosts, host_name
-from koritsu_search.ui_server import RunningServer, free_port, start_in_thread
+from koritsu_search.web.guard import allowed_hosts, host_name
+from koritsu_search.web.server import RunningServer, free_port, start_in_thread
 
 from conftest import CORPUS, FakeEmbedder
 
@@ -107,7 +107,7 @@ import sys
 sys.path.insert(0, sys.argv[3])
 from conftest import FakeEmbedder
 from koritsu_search import open_index
-from koritsu_search.ui_server import serve
+from koritsu_search.web.server import serve
 try:
     serve(open_index(sys.argv[1], embedder=FakeEmbedder()), "127.0.0.1", int(sys.argv[2]))
 except KeyboardInterrupt:
@@ -215,7 +215,7 @@ def test_a_rebuild_is_served_without_restart_and_without_a_failed_request(
 
 
 def test_a_new_build_that_cannot_be_opened_leaves_the_old_one_serving(seed_index_dir: Path, tmp_path: Path) -> None:
-    from koritsu_search.live import LiveIndex
+    from koritsu_search.web.live import LiveIndex
 
     d = tmp_path / "idx"
     shutil.copytree(seed_index_dir, d)

@@ -25,8 +25,8 @@ from koritsu_search.errors import KoritsuError
 from koritsu_search.export import CSV_COLUMNS, CSV_RISKY
 from koritsu_search.listing import BANDS_JA
 from koritsu_search.models import Filters
-from koritsu_search.ui_cards import DEFAULT_SHOWN, PAGE_SIZE
-from koritsu_search.ui_server import choose_port, start_in_thread
+from koritsu_search.web.cards import DEFAULT_SHOWN, PAGE_SIZE
+from koritsu_search.web.server import choose_port, start_in_thread
 
 from conftest import CORPUS, FakeEmbedder
 

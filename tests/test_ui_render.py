@@ -17,8 +17,7 @@ import pytest
 from koritsu_search import open_index
 from koritsu_search.linking import Measure, MeasureEntry
 from koritsu_search.models import Answer, AnswerItem, Citation, Record
-from koritsu_search.sources import render_text_source, source_url
-from koritsu_search.ui_cards import (
+from koritsu_search.web.cards import (
     DEFAULT_SHOWN,
     NO_MATCH,
     PAGE_SIZE,
@@ -33,8 +32,8 @@ from koritsu_search.ui_cards import (
     shown_items,
     table_rows,
 )
-from koritsu_search.ui_detail import mark_cited, render_detail
-from koritsu_search.ui_render import (
+from koritsu_search.web.detail import mark_cited, render_detail
+from koritsu_search.web.render import (
     citation_label,
     citation_link,
     copy_button,
@@ -47,6 +46,7 @@ from koritsu_search.ui_render import (
     render_message,
     safe_url,
 )
+from koritsu_search.web.sources import render_text_source, source_url
 
 from conftest import FakeEmbedder
 
@@ -288,14 +288,14 @@ def test_table_rows_hold_plain_text_for_every_item() -> None:
     assert [r[0] for r in rows] == list(range(1, 13))
 
 
-def test_band_badge_shows_the_band_in_japanese() -> None:
+def test_band_badge_shows_the_band_and_its_percentage_on_the_card() -> None:
     for band, ja in (("high", "高"), ("medium", "中"), ("low", "低")):
         item = AnswerItem("r", "measure", "t", 0.5, confidence=0.734, band=band)
         badge = band_badge(item)
         parsed = _Tags(badge)
         span = parsed.find("span", "ks-band")[0]
         assert f"ks-band-{band}" in span["class"].split()
-        assert parsed.all_text == f"関連度 {ja}" and "73%" in span["title"]
+        assert parsed.all_text == f"関連度 {ja} 73%"  # visible, not only in a tooltip
         assert f"関連度 {ja}" in _Tags(render_card(item, 1)).all_text
     assert band_badge(AnswerItem("r", "measure", "t", 0.5)) == ""
     assert "ks-band" not in render_card(AnswerItem("r", "measure", "t", 0.5), 1)

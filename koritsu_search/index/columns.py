@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import IndexLoadError
+from ..filter_spec import filter_values
 from ..models import Filters, Passage
 from ..procedural import is_title_only
 from .manifest import rebuild_hint
@@ -206,19 +207,14 @@ class PassageStore(Sequence[Passage]):
         mask = np.ones(self._n, dtype=bool)
         # Sections match by substring (a filter "（１）" takes every section under it).
         sections = [v for v in self.values["section"] if any(s in v for s in filters.sections)]
-        for name, wanted, active in (
-            ("ministry", filters.ministries, bool(filters.ministries)),
-            ("doc", filters.doc_ids, bool(filters.doc_ids)),
-            ("section", sections, bool(filters.sections)),
-            ("field", [f or "" for f in filters.fields], bool(filters.fields)),
-            ("kind", filters.kinds, bool(filters.kinds)),
-            ("need", filters.needs, bool(filters.needs)),
-        ):
-            if active:
-                part = np.zeros(self._n, dtype=bool)
-                for v in dict.fromkeys(wanted):
-                    part[self.rows(name, v)] = True
-                mask &= part
+        wanted_by = filter_values(filters) | ({"section": sections} if filters.sections else {})
+        for name, wanted in wanted_by.items():
+            if name == "field":
+                wanted = [f or "" for f in wanted]
+            part = np.zeros(self._n, dtype=bool)
+            for v in dict.fromkeys(wanted):
+                part[self.rows(name, v)] = True
+            mask &= part
         return mask
 
     def select(self, filters: Filters | None) -> np.ndarray | None:

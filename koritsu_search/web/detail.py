@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .ingest.kinds import record_kind
-from .linking import Measure, MeasureEntry
-from .models import SPEECH, Citation, Record
+from ..ingest.kinds import record_kind
+from ..linking import Measure, MeasureEntry
+from ..models import SPEECH, Citation, Record
+from .render import esc, highlight, link, linkify, pages_label, render_message
 from .sources import source_url
-from .ui_render import esc, highlight, link, linkify, pages_label, render_message
 
 SKIP_COLUMNS = ("施策No.", "施策名", "関連URL", "担当府省庁")
 BACK = '<button type="button" class="ks-back" data-back="1">← 回答に戻る / Back to the answer</button>'

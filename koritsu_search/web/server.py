@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from .errors import KoritsuError
+from ..errors import KoritsuError
+from .guard import ASGIApp, Message, Receive, RequestGuard, Scope, Send, allowed_hosts
 from .live import LiveIndex
-from .ui_guard import RequestGuard, allowed_hosts
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from .library import Index
+    from ..library import Index
 
 
 def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
@@ -33,8 +33,8 @@ def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import FileResponse, HTMLResponse
 
+    from .layout import build_app, launch_kwargs
     from .sources import ROUTE, is_pdf, render_text_source, source_path
-    from .ui import build_app, launch_kwargs
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -55,8 +55,35 @@ def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
 
     blocks = build_app(live).queue(default_concurrency_limit=2, max_size=64)
     app = gr.mount_gradio_app(app, blocks, path="", **launch_kwargs())
+    app.add_middleware(JapanesePage)
     app.add_middleware(RequestGuard, hosts=hosts)
     return app
+
+
+class JapanesePage:
+    """ASGI middleware: the app's HTML page says it is Japanese (Gradio's template says lang="en").
+    The attribute is rewritten in place, same length, so Content-Length stays right."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        html = False
+
+        async def send_ja(message: Message) -> None:
+            nonlocal html
+            if message["type"] == "http.response.start":
+                types = [v for k, v in message.get("headers", []) if k.lower() == b"content-type"]
+                html = any(t.startswith(b"text/html") for t in types)
+            elif html and message["type"] == "http.response.body" and b'lang="en"' in message.get("body", b""):
+                message["body"] = message["body"].replace(b'lang="en"', b'lang="ja"', 1)
+                html = False
+            await send(message)
+
+        await self.app(scope, receive, send_ja)
 
 
 def port_in_use(host: str, port: int) -> bool:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .ingest.lines import decode_text
+from ..ingest.lines import decode_text
 
 if TYPE_CHECKING:
-    from .library import Index
+    from ..library import Index
 
 ROUTE = "/source"
 
@@ -60,16 +60,58 @@ li { display: grid; grid-template-columns: 4.5em 1fr; gap: 10px; padding: 1px 14
   overflow-wrap: anywhere; line-height: 1.6; font-size: .9rem; }
 li a { color: #555; text-align: right; text-decoration: none; font-variant-numeric: tabular-nums; }
 li:target { background: #fff3b0; outline: 2px solid #e0b000; }
+li { scroll-margin-top: 5em; }  /* the cited line below the sticky header, not under it */
+dl.row { display: grid; grid-template-columns: minmax(7em, 12em) 1fr; gap: 2px 10px; margin: 4px 0 10px 0; }
+dl.row dt { font-weight: 700; color: #333; }
+dl.row dd { margin: 0; }
 """
 
 
+MAX_HEADER_CELL = 40  # a header cell is a short label
+
+
+def table_header(lines: list[str]) -> tuple[int, list[str]] | None:
+    """A tab-separated table in a text file: (line index, column names) of its header, or None.
+
+    The header is the first line of the most common width (3 or more cells) whose cells are all
+    short and non-empty; the rows below it of that width (or one less) are labelled by it."""
+    widths: dict[int, int] = {}
+    for line in lines:
+        n = line.count("\t") + 1
+        if n >= 3:
+            widths[n] = widths.get(n, 0) + 1
+    if not widths:
+        return None
+    width = max(widths, key=lambda n: (widths[n], n))
+    if widths[width] < 2:
+        return None
+    for i, line in enumerate(lines):
+        cells = [c.strip() for c in line.split("\t")]
+        if len(cells) == width and all(0 < len(c) <= MAX_HEADER_CELL for c in cells):
+            return i, cells
+    return None
+
+
+def _row(n: int, line: str, header: list[str] | None) -> str:
+    """One numbered line: labelled fields when it is a row of the table, else the line as it is."""
+    anchor = f'<li id="L{n}"><a href="#L{n}">{n}</a>'
+    cells = line.split("\t")
+    filled = [c for c in cells if c.strip()]
+    if header is None or len(cells) not in (len(header), len(header) - 1) or len(filled) < 2:
+        return f"{anchor}<span>{html.escape(line.replace(chr(9), '  ').rstrip())}</span></li>"
+    fields = "".join(f"<dt>{html.escape(name)}</dt><dd>{html.escape(cell.strip())}</dd>"
+                     for name, cell in zip(header, cells, strict=False) if cell.strip())
+    return f'{anchor}<dl class="row">{fields}</dl></li>'
+
+
 def render_text_source(path: Path, title: str) -> str:
-    """A text source as an HTML page of numbered, individually addressable, escaped lines."""
+    """A text source as an HTML page of numbered, individually addressable, escaped lines; a
+    tab-separated table's rows as fields labelled with its column names."""
     text = decode_text(path.read_bytes(), str(path))
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
-    rows = "".join(
-        f'<li id="L{n}"><a href="#L{n}">{n}</a><span>{html.escape(line)}</span></li>' for n, line in enumerate(lines, 1)
-    )
+    found = table_header(lines)
+    header_at, header = found if found is not None else (-1, None)
+    rows = "".join(_row(n, line, header if n - 1 > header_at else None) for n, line in enumerate(lines, 1))
     return (
         '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{TEXT_CSS}</style></head><body>"

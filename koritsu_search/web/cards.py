@@ -12,9 +12,18 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .listing import BANDS_JA, group_items, kind_label, sort_items, summarize_en, summarize_ja
-from .models import Answer, AnswerItem, Citation
-from .ui_render import KIND_LABELS, citation_label, citation_link, copy_button, esc, highlight, link
+from ..listing import (
+    BANDS_JA,
+    group_heading,
+    group_items,
+    kind_label,
+    shared_counts,
+    sort_items,
+    summarize_en,
+    summarize_ja,
+)
+from ..models import Answer, AnswerItem, Citation
+from .render import KIND_LABELS, citation_label, citation_link, copy_button, esc, highlight, link
 
 DEFAULT_SHOWN = 10
 PAGE_SIZE = 20
@@ -24,6 +33,15 @@ NO_MATCH = "該当する施策は見つかりませんでした"
 # Telephone numbers as printed in Japanese documents: 0120-279-338, 03-5253-2111, #9999, #8008
 # (matched in the NFKC form of the quote, so ＃8103 and ０３－５２５３－２１１１ count too).
 _PHONE = re.compile(r"(?<![\d-])(?:0\d{1,4}-\d{1,4}-\d{3,4}|0120-?\d{3}-?\d{3}|0570-?\d{3}-?\d{3})(?![\d-])|#\d{4}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter value shown in the summary: its field name, its value and how it reads."""
+
+    field: str
+    value: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,8 @@ class View:
 def shown_items(answer: Answer, view: View) -> list[AnswerItem]:
     """The items on screen: sorted, then the first DEFAULT_SHOWN or the view's page of all."""
     ordered = sort_items(answer.items, view.sort or "relevance")
+    if view.show_all and view.group:  # groups are counted and shown over the whole list
+        return ordered
     if not view.show_all:
         return ordered[:DEFAULT_SHOWN]
     start = (max(view.page, 1) - 1) * PAGE_SIZE
@@ -46,13 +66,13 @@ def shown_items(answer: Answer, view: View) -> list[AnswerItem]:
 
 
 def page_count(answer: Answer, view: View) -> int:
-    if not view.show_all:
+    if not view.show_all or view.group:
         return 1
     return max(1, -(-len(answer.items) // PAGE_SIZE))
 
 
-def render_summary(answer: Answer, view: View) -> str:
-    """The sticky bar: the question, counts (all items above the cut), what is on screen, implied filters."""
+def render_summary(answer: Answer, view: View, chips: Sequence[Chip] = (), bands: tuple[float, float] | None = None) -> str:
+    """The sticky bar: the question, counts, what is on screen, active filters (removable), needs, the bands' legend."""
     out = ['<div class="ks-summary-bar">', f'<div class="ks-asked">質問 / Question: <q>{esc(answer.question)}</q></div>']
     if not answer.confident:
         out.append(f'<div class="ks-summary" role="status"><b>{esc(NO_MATCH)}</b>'
@@ -60,37 +80,64 @@ def render_summary(answer: Answer, view: View) -> str:
     else:
         out.append(f'<div class="ks-summary" role="status"><b>{esc(summarize_ja(answer.items))}</b>'
                    f'<span class="ks-en">{esc(summarize_en(answer.items))}</span></div>')
-        total = len(answer.items)
-        if view.show_all:
-            pages = page_count(answer, view)
-            shown = f"全{total}件を表示中" + (f"（{view.page}/{pages}ページ）" if pages > 1 else "")
-            shown += f" / showing all {total}"
-        else:
-            n = min(total, DEFAULT_SHOWN)
-            shown = f"上位{n}件を表示中（全{total}件）" + ("。「すべて表示」で全件" if total > n else "")
-            shown += f" / top {n} of {total}"
-        out.append(f'<div class="ks-shown">{esc(shown)}</div>')
+        out.append(_shown_line(answer, view))
+    if chips:
+        out.append(render_chips(chips))
     if answer.needs:
-        chips = "".join(f'<button type="button" class="ks-need-x" data-need="{esc(n["id"])}" '
+        needs = "".join(f'<button type="button" class="ks-need-x" data-need="{esc(n["id"])}" '
                         f'aria-label="「{esc(n["label"])}」を外して検索し直す / search again without it">'
                         f'{esc(n["label"])} ×</button>' for n in answer.needs)
-        out.append(f'<div class="ks-needs" role="note">ご相談の内容 / Understood as: {chips}</div>')
+        out.append(f'<div class="ks-needs" role="note">ご相談の内容 / Understood as: {needs}</div>')
     if answer.measure_no is not None:
         out.append(f'<div class="ks-needs">施策No.{answer.measure_no} を表示 / measure No.{answer.measure_no}</div>')
     if answer.implied_ministries:
         names = "・".join(answer.implied_ministries)
         out.append(f'<div><span class="ks-implied">質問から: {esc(names)}を優先表示（絞り込みではありません）'
                    f" / from the question: {esc(names)} (boosted, not filtered)</span></div>")
+    if bands is not None and (answer.items or answer.nearest):
+        out.append(render_legend(*bands))
     out.append("</div>")
     return "".join(out)
+
+
+def _shown_line(answer: Answer, view: View) -> str:
+    """What is on screen of the list, and how many 低 items are folded."""
+    total = len(answer.items)
+    if view.show_all:
+        pages = page_count(answer, view)
+        ja = f"全{total}件を表示中" + (f"（{view.page}/{pages}ページ）" if pages > 1 else "")
+        en = f"showing all {total}"
+    else:
+        n = min(total, DEFAULT_SHOWN)
+        ja = f"上位{n}件を表示中（全{total}件）" + ("。「すべて表示」で全件" if total > n else "")
+        en = f"top {n} of {total}"
+    if answer.folded_low:
+        ja += f"。関連の低い候補 {answer.folded_low}件は折りたたみ"
+        en += f"; {answer.folded_low} low-relevance items folded"
+    return f'<div class="ks-shown">{esc(ja)}<span class="ks-en"> / {esc(en)}</span></div>'
+
+
+def render_chips(chips: Sequence[Chip]) -> str:
+    """The active filters, each a button that removes it (the summary script handles .ks-filter-x)."""
+    buttons = "".join(
+        f'<button type="button" class="ks-filter-x" data-field="{esc(c.field)}" data-value="{esc(c.value)}" '
+        f'aria-label="絞り込み「{esc(c.text)}」を外す / remove this filter">{esc(c.text)} ×</button>' for c in chips)
+    return f'<div class="ks-chips" role="note">絞り込み中 / Filtered by: {buttons}</div>'
+
+
+def render_legend(high: float, medium: float) -> str:
+    """One line saying what 高, 中 and 低 mean (the calibrated probability that an item is relevant)."""
+    h, m = f"{high:.0%}", f"{medium:.0%}"
+    return (f'<div class="ks-legend">関連度（質問に合う見込み）: <b>高</b> {h}以上・<b>中</b> {m}〜{h}・<b>低</b> {m}未満'
+            '<span class="ks-en"> / estimated chance that an item answers the question</span></div>')
 
 
 def band_badge(item: AnswerItem) -> str:
     if item.band is None:
         return ""
-    pct = f"（{item.confidence:.0%}）" if item.confidence is not None else ""
-    return (f'<span class="ks-band ks-band-{esc(item.band)}" title="関連度の推定 / estimated relevance{esc(pct)}">'
-            f"関連度 {esc(BANDS_JA.get(item.band, item.band))}</span>")
+    pct = f" {item.confidence:.0%}" if item.confidence is not None else ""
+    return (f'<span class="ks-band ks-band-{esc(item.band)}" title="関連度の推定 / estimated relevance">'
+            f"関連度 {esc(BANDS_JA.get(item.band, item.band))}{esc(pct)}</span>")
 
 
 def phones(item: AnswerItem) -> list[str]:
@@ -169,9 +216,15 @@ def render_cards(answer: Answer, view: View) -> str:
     rank = {id(it): n for n, it in enumerate(answer.items, 1)}
     if not view.group:
         return '<div class="ks-cards">' + "".join(render_card(it, rank[id(it)]) for it in items) + "</div>"
+    # Headings count the whole list, whatever part of it is on screen.
+    whole = dict(group_items(answer.items, view.group))
+    shared = shared_counts(answer.items) if view.group == "ministry" else {}
     out = ['<div class="ks-cards">']
     for label, group in group_items(items, view.group):
-        out.append(f'<h3 class="ks-group-head">{esc(label)}（{len(group)}件）</h3>')
+        head = group_heading(label, whole.get(label, group), shared)
+        if len(group) < len(whole.get(label, group)):
+            head += f"（うち{len(group)}件を表示）"
+        out.append(f'<h3 class="ks-group-head">{esc(head)}</h3>')
         out.extend(render_card(it, rank[id(it)]) for it in group)
     out.append("</div>")
     return "".join(out)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from .errors import KoritsuError
-from .index.manifest import manifest_signature
-from .library import Index
+from ..errors import KoritsuError
+from ..index.manifest import manifest_signature
+from ..library import Index
 
 log = logging.getLogger(__name__)
 

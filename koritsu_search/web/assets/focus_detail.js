@@ -1,0 +1,1 @@
+() => { setTimeout(() => { const h = document.querySelector('#ks-detail h3'); if (h) h.focus(); }, 80); }

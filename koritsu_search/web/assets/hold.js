@@ -1,0 +1,1 @@
+(...args) => { window.__ksHold = true; return args; }
