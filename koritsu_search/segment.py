@@ -22,6 +22,12 @@ __all__ = ["Token", "Segmenter", "get_segmenter"]
 _MAX_CHUNK_CHARS = 4000
 _MODES = ("A", "B", "C")
 _DROP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
+# Bound forms (ご, 化, づくり) are marked only joined to a marked word; function words never.
+_BOUND_POS = frozenset({"接頭辞", "接尾辞"})
+_UNMARKED_POS = frozenset({"連体詞", "代名詞", "接続詞", "感動詞"})
+# What a line may start with when it continues the line before (a PDF line break, not a sentence end).
+_CONTINUING_POS = frozenset({"助詞", "助動詞", "接尾辞"})
+_KANA_RE = re.compile("[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]+")
 # Compared against the NFKC-folded normalized form AND dictionary form of each unit.
 _STOP_WORDS = frozenset(
     """こと 事 もの 物 ため 為 よう 様 する 為る ある 有る 在る 或る いる 居る おる なる 成る
@@ -35,6 +41,8 @@ _CONTROL_RE = re.compile(
 )
 _ASCII_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.'&+][A-Za-z0-9]+)*")
 _SENT_END = frozenset("。！？!?")
+# Where sentences end (it decides which passages are procedural, so the index contract records it).
+SENTENCE_RULES = "2: a line break continues a sentence inside an open bracket or before a particle/suffix"
 _CLOSERS = frozenset("」』）)】〕〉》\"'”’")
 _OPEN_CLOSE = {"「": "」", "『": "』", "（": "）", "(": ")"}
 _CLOSE_OPEN = {v: k for k, v in _OPEN_CLOSE.items()}
@@ -92,7 +100,7 @@ class Segmenter:
         self._local = threading.local()
         self._term_cache: dict[tuple[int, str], str | None] = {}
         # Answers quote the same passages question after question: their analysis does not depend on the question.
-        self._spans_of = functools.lru_cache(maxsize=CACHED_TEXTS)(lambda text: tuple(self._terms_with_spans(text)))
+        self._marks_of = functools.lru_cache(maxsize=CACHED_TEXTS)(lambda text: tuple(self._marks(text)))
         self._sentences_of = functools.lru_cache(maxsize=CACHED_TEXTS)(self._sentences)
 
     # -- Sudachi plumbing -------------------------------------------------
@@ -188,6 +196,41 @@ class Segmenter:
         for term, m, off in self._term_morphemes(text):
             yield term, off + m.begin(), off + m.end()
 
+    @staticmethod
+    def _mark_kind(m: Any, prev: Any) -> str | None:
+        """How a C unit may be marked: as a "word" (content), "bound" (a prefix or suffix: ご, 化, づくり,
+        さ, marked only joined to a word), or not at all (None): a function word (_UNMARKED_POS), a lone
+        kana, the auxiliary use of a verb (〜てきた's き, 〜ていく, ください, ない: Sudachi's 非自立可能
+        in kana or after て/で)."""
+        pos, surface = m.part_of_speech(), m.surface()
+        if pos[0] in _BOUND_POS:
+            return "bound"
+        if pos[0] in _UNMARKED_POS or (len(surface) == 1 and _KANA_RE.fullmatch(surface)):
+            return None
+        if pos[1] == "非自立可能":
+            after_te = prev is not None and prev.part_of_speech()[1] == "接続助詞"
+            return None if after_te or _KANA_RE.fullmatch(surface) else "word"
+        return "word"
+
+    def _marks(self, text: str, parts: bool = True) -> Iterator[tuple[str, int, int, bool]]:
+        """(term, start, end, bound) of what may be marked: C units (_mark_kind), and with parts the
+        nouns of two characters or more inside a word (推進 of 推進法; not 行く of 行き届く, nor 人 of 外国人)."""
+        from sudachipy import SplitMode
+
+        prev = None
+        for m, off in self._morphemes(text, "C"):
+            term = self._term(m)
+            kind = self._mark_kind(m, prev)
+            prev = m
+            if term is None or kind is None:
+                continue
+            yield term, off + m.begin(), off + m.end(), kind == "bound"
+            subs = m.split(SplitMode.A) if parts and kind == "word" else []
+            for a in subs if len(subs) > 1 else ():
+                sub = self._term(a)
+                if sub is not None and a.part_of_speech()[0] == "名詞" and len(a.surface()) > 1:
+                    yield sub, off + a.begin(), off + a.end(), False
+
     # -- public API -------------------------------------------------------
     def tokens(self, text: str, mode: str = "C") -> list[Token]:
         """All morphemes (incl. whitespace/symbols) with offsets into ``text``."""
@@ -201,6 +244,12 @@ class Segmenter:
         """Normalized, folded content-word terms for BM25 (C units plus A sub-units)."""
         return [t for t, _, _ in self._terms_with_spans(text)]
 
+    def mark_terms(self, text: str) -> list[str]:
+        """The terms of a question's words that highlight_spans may mark: its content words and their
+        prefixes and suffixes (no particle, auxiliary or lone kana), whole. Not their parts: 外国人
+        marks 外国人 (alone or in 在留外国人), never the 外国 of 外国語; 行き届く never 行く."""
+        return [t for t, _, _, _ in self._marks(text, parts=False)]
+
     def synonym_groups(self, text: str) -> list[tuple[str, tuple[int, ...]]]:
         """Each lexical term of the text (as lexical_terms gives them) with the synonym group ids
         Sudachi's dictionary gives its morpheme (自殺 and 自死 share one)."""
@@ -212,7 +261,8 @@ class Segmenter:
         return self._sentences_of(text) if len(text) <= MAX_CACHED_CHARS else self._sentences(text)
 
     def _sentences(self, text: str) -> list[tuple[int, int]]:
-        """Stripped sentence spans: split at 。！？!? outside 「」『』（）, and at newlines/tabs."""
+        """Stripped sentence spans: split at 。！？!? outside 「」『』（）, and at tabs and at newlines
+        but those inside a sentence (_line_continues)."""
         spans: list[tuple[int, int]] = []
         stack: list[str] = []
         n, start, i = len(text), 0, 0
@@ -228,6 +278,10 @@ class Segmenter:
         while i < n:
             c = text[i]
             if c in "\n\r\t\u2028\u2029":
+                line = self._line_continues(text, start, i, stack) if c in "\r\n" else None
+                if line is not None:
+                    i = line
+                    continue
                 emit(start, i)
                 start, stack = i + 1, []
             elif c in _OPEN_CLOSE:
@@ -251,24 +305,45 @@ class Segmenter:
         emit(start, n)
         return spans
 
-    def highlight_spans(self, query: str, text: str, terms: Collection[str] | None = None) -> list[tuple[int, int]]:
-        """Merged, sorted spans of ``text`` whose C or A unit term matches a query term.
+    def _line_continues(self, text: str, start: int, i: int, stack: list[str]) -> int | None:
+        """Where the next line starts when the line break at i falls inside a sentence (a PDF's line
+        layout): the next line closes a bracket still open, or the line before ends no sentence and
+        the next begins with a particle, an auxiliary or a suffix (「…対応）\nでも相談可能な…」) or
+        inside a word. None when the break ends the sentence."""
+        j = i + 2 if text.startswith("\r\n", i) else i + 1
+        line_end = min((k for k in (text.find("\n", j), text.find("\r", j)) if k >= 0), default=len(text))
+        head = text[j:line_end]
+        if not head.strip():
+            return None
+        if stack and stack[-1] in head:
+            return j
+        tail = text[start:i].rstrip()[-8:]
+        if not tail or tail[-1] in _SENT_END:
+            return None
+        joined = tail + head.lstrip()[:8]
+        first = next((t for t in self.tokens(joined) if t.end > len(tail)), None)
+        return j if first is not None and (first.start < len(tail) or first.pos[0] in _CONTINUING_POS) else None
 
-        ``terms`` (normalized lexical terms) replaces the query's own terms when given.
+    def highlight_spans(self, query: str, text: str, terms: Collection[str] | None = None) -> list[tuple[int, int]]:
+        """Merged, sorted spans of ``text`` over whole words whose term matches a query term.
+
+        A span covers whole words (see _marks): a content C unit or a noun inside one, and a
+        matching prefix or suffix only joined to such a word (居場所づくり, not a lone づくり); never a
+        lone kana, a particle, an auxiliary or a piece of a word. ``terms`` (normalized lexical
+        terms) replaces the query's own mark_terms when given.
         """
-        wanted = set(terms) if terms is not None else set(self.lexical_terms(query))
+        wanted = set(terms) if terms is not None else set(self.mark_terms(query))
         if not wanted:
             return []
-        spans = self._spans_of(text) if len(text) <= MAX_CACHED_CHARS else self._terms_with_spans(text)
-        hits = sorted((s, e) for t, s, e in spans if t in wanted)
-        merged: list[tuple[int, int]] = []
-        for s, e in hits:
+        spans = self._marks_of(text) if len(text) <= MAX_CACHED_CHARS else self._marks(text)
+        merged: list[list[int]] = []  # [start, end, holds a word]
+        for s, e, bound in sorted((s, e, bound) for t, s, e, bound in spans if t in wanted):
             if merged and s <= merged[-1][1]:
-                if e > merged[-1][1]:
-                    merged[-1] = (merged[-1][0], e)
+                merged[-1][1] = max(merged[-1][1], e)
+                merged[-1][2] |= not bound
             else:
-                merged.append((s, e))
-        return merged
+                merged.append([s, e, not bound])
+        return [(s, e) for s, e, word in merged if word]
 
 
 _INSTANCE: Segmenter | None = None

@@ -14,6 +14,7 @@ import shutil
 import socket
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -23,7 +24,7 @@ import pytest
 from koritsu_search import open_index
 from koritsu_search.errors import KoritsuError
 from koritsu_search.export import CSV_COLUMNS, CSV_RISKY
-from koritsu_search.listing import BANDS_JA
+from koritsu_search.listing import BANDS_JA, group_heading, group_items, shared_counts
 from koritsu_search.models import Filters
 from koritsu_search.web.cards import DEFAULT_SHOWN, PAGE_SIZE
 from koritsu_search.web.server import choose_port, start_in_thread
@@ -169,7 +170,7 @@ def _ask(page, question: str, wait: bool = True) -> None:
 
 def _wait_answer(page, question: str) -> None:
     """Until the summary names this question and the busy note is gone."""
-    page.locator("#ks-summary .ks-asked", has_text=question).wait_for()
+    page.locator("#ks-summary .ks-asked", has_text=question).wait_for(state="attached")  # hidden on a phone
     page.locator("#ks-busy").wait_for(state="hidden")
 
 
@@ -205,15 +206,14 @@ def test_first_result_is_visible_without_scrolling(open_page, size) -> None:
 
 @pytest.mark.slow
 def test_cards_show_the_confidence_bands_of_the_library(open_page, lib) -> None:
-    page = open_page()
-    _ask(page, Q_FOREIGN)
+    page = open_page("/?low=1&q=" + quote(Q_FOREIGN))  # 低 items listed too: all three bands on screen
+    _wait_answer(page, Q_FOREIGN)
     answer = lib.ask(Q_FOREIGN, complete=True, include_low=True)
-    expected = [f"関連度 {BANDS_JA[it.band]}" for it in answer.items[:DEFAULT_SHOWN]]
-    assert len(set(expected)) == 3, "precondition: the question has items in all three bands"
+    expected = [f"関連度 {BANDS_JA[it.band]} {it.confidence:.0%}" for it in answer.items[:DEFAULT_SHOWN]]
+    assert len({it.band for it in answer.items[:DEFAULT_SHOWN]}) == 3, "precondition: items in all three bands"
     cards = page.locator("#ks-cards .ks-card")
     bands = [cards.nth(i).locator(".ks-band").inner_text() for i in range(cards.count())]
-    assert bands[0] == f"関連度 {BANDS_JA[answer.items[0].band]}"
-    assert bands == expected
+    assert bands == expected  # the band and the percentage, on the card (not only in a tooltip)
     assert _titles(page) == [it.title for it in answer.items[:DEFAULT_SHOWN]]
     classes = cards.nth(0).locator(".ks-band").get_attribute("class")
     assert f"ks-band-{answer.items[0].band}" in classes
@@ -221,9 +221,9 @@ def test_cards_show_the_confidence_bands_of_the_library(open_page, lib) -> None:
 
 @pytest.mark.slow
 def test_show_all_pages_through_every_item(open_page, lib) -> None:
-    answer = lib.ask(Q_MANY, complete=True, include_low=True)
+    answer = lib.ask(Q_MANY, complete=True)
     total = len(answer.items)
-    assert total > 2 * PAGE_SIZE, "precondition: several pages"
+    assert total > PAGE_SIZE, "precondition: several pages"
     pages = -(-total // PAGE_SIZE)
     page = open_page()
     _ask(page, Q_MANY)
@@ -257,7 +257,7 @@ def _download(page, elem: str) -> bytes:
 
 @pytest.mark.slow
 def test_exports_hold_every_item_url_and_quote(open_page, lib) -> None:
-    answer = lib.ask(Q_MANY, complete=True, include_low=True)
+    answer = lib.ask(Q_MANY, complete=True)
     page = open_page()
     _ask(page, Q_MANY)
     assert len(_titles(page)) == DEFAULT_SHOWN < len(answer.items)
@@ -279,7 +279,8 @@ def test_exports_hold_every_item_url_and_quote(open_page, lib) -> None:
 
     lines = _download(page, "#ks-jsonl").decode("utf-8").splitlines()
     meta = json.loads(lines[0])["meta"]
-    assert meta["query"] == Q_MANY and meta["total"] == len(answer.items) and meta["complete"] is True
+    assert meta["query"] == Q_MANY and meta["total"] == answer.total and meta["complete"] is True
+    assert meta["folded_low"] == answer.folded_low > 0  # the export holds what is shown: 高 and 中
     items = [json.loads(line) for line in lines[1:]]
     assert [i["record_id"] for i in items] == [it.record_id for it in answer.items]
     assert [i["rank"] for i in items] == list(range(1, len(answer.items) + 1))
@@ -338,7 +339,7 @@ def test_details_show_plan_and_status_and_back_restores_the_place(open_page, lib
 
 @pytest.mark.slow
 def test_citation_links_open_the_cited_page_or_line(open_page, lib, server: str) -> None:
-    answer = lib.ask(Q_FOREIGN, complete=True, include_low=True)
+    answer = lib.ask(Q_FOREIGN, complete=True)
     item = next(it for it in answer.items if it.title == NO10_TITLE)
     pdf_cite = next(c for c in item.citations if c.page is not None and c.line is None)
     txt_cite = next(c for c in item.citations if c.line is not None)
@@ -391,7 +392,7 @@ def test_citation_links_open_the_cited_page_or_line(open_page, lib, server: str)
 def test_copy_buttons_put_the_exact_text_on_the_clipboard(open_page, lib) -> None:
     page = open_page(permissions=["clipboard-read", "clipboard-write"])
     _ask(page, Q_FOREIGN)
-    item = next(it for it in lib.ask(Q_FOREIGN, complete=True, include_low=True).items if it.title == NO10_TITLE)
+    item = next(it for it in lib.ask(Q_FOREIGN, complete=True).items if it.title == NO10_TITLE)
     card = _card(page, NO10_TITLE)
     button = card.locator(".ks-links .ks-copy").first
     assert button.get_attribute("data-copy") == item.urls[0]
@@ -469,7 +470,7 @@ def test_the_question_lives_in_the_url(open_page, lib, server: str) -> None:
 
     page = open_page("/?q=" + quote("フードドライブ") + "&ministry=" + quote("環境省"))
     _wait_answer(page, "フードドライブ")
-    expected = lib.ask("フードドライブ", complete=True, include_low=True, filters=Filters(ministries=["環境省"]))
+    expected = lib.ask("フードドライブ", complete=True, filters=Filters(ministries=["環境省"]))
     assert _titles(page) == [it.title for it in expected.items[:DEFAULT_SHOWN]]
     assert page.locator("#ks-question textarea").input_value() == "フードドライブ"
     page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
@@ -481,7 +482,7 @@ def test_the_question_lives_in_the_url(open_page, lib, server: str) -> None:
     assert cards.count() > 0
     for i in range(cards.count()):
         assert "法務省" in cards.nth(i).locator(".ks-ministry").all_inner_texts()
-    filtered = lib.ask(Q_MINISTRIES, complete=True, include_low=True, filters=Filters(ministries=["法務省"]))
+    filtered = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["法務省"]))
     assert f"（全{len(filtered.items)}件）" in page2.locator("#ks-summary").inner_text()
 
     # a second question, then the browser's back button: the first question's answer again
@@ -542,7 +543,7 @@ def test_a_second_submit_while_busy_is_not_lost(open_page, lib, slow_index: Slow
     finally:
         slow_index.delay = 0.0
     assert "認知症カフェ" in page.locator("#ks-summary .ks-asked").inner_text()
-    assert _titles(page) == [it.title for it in lib.ask("認知症カフェ", complete=True, include_low=True).items[:DEFAULT_SHOWN]]
+    assert _titles(page) == [it.title for it in lib.ask("認知症カフェ", complete=True).items[:DEFAULT_SHOWN]]
     assert page.locator("#ks-question textarea").input_value() == "認知症カフェ"
     assert parse_qs(urlsplit(page.url).query)["q"] == ["認知症カフェ"]
 
@@ -574,7 +575,7 @@ def test_an_empty_submit_keeps_the_results(open_page) -> None:
 def test_filter_re_asks_and_examples_run(open_page, lib) -> None:
     page = open_page()
     _ask(page, Q_MINISTRIES)
-    total = len(lib.ask(Q_MINISTRIES, complete=True, include_low=True).items)
+    unfiltered = [it.record_id for it in lib.ask(Q_MINISTRIES, complete=True).items]
     assert page.locator("#ks-f-ministry").is_hidden()  # folded away after a search
     page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
     box = page.locator("#ks-f-ministry input")
@@ -582,8 +583,8 @@ def test_filter_re_asks_and_examples_run(open_page, lib) -> None:
     box.fill("厚生労働省")
     page.locator("[role=option]", has_text="厚生労働省").first.click()
     page.keyboard.press("Escape")
-    filtered = lib.ask(Q_MINISTRIES, complete=True, include_low=True, filters=Filters(ministries=["厚生労働省"]))
-    assert 0 < len(filtered.items) < total
+    filtered = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["厚生労働省"]))
+    assert filtered.items and [it.record_id for it in filtered.items] != unfiltered
     page.locator("#ks-summary .ks-shown", has_text=f"全{len(filtered.items)}件").wait_for()
     assert _titles(page) == [it.title for it in filtered.items[:DEFAULT_SHOWN]]
     cards = page.locator("#ks-cards .ks-card")
@@ -717,7 +718,7 @@ def test_the_app_shows_the_needs_it_read_and_a_removed_one_is_searched_without(o
     page = open_page()
     _ask(page, Q_DV)
     chips = page.locator("#ks-summary button.ks-need-x")
-    read = [n["label"] for n in lib.ask(Q_DV, complete=True, include_low=True).needs]
+    read = [n["label"] for n in lib.ask(Q_DV, complete=True).needs]
     assert "DV・配偶者からの暴力" in read
     assert [c.strip(" ×") for c in chips.all_inner_texts()] == read
     assert "該当する施策は見つかりませんでした" not in page.locator("#ks-summary").inner_text()
@@ -728,7 +729,7 @@ def test_the_app_shows_the_needs_it_read_and_a_removed_one_is_searched_without(o
     page.wait_for_function("() => new URL(location.href).searchParams.getAll('drop').includes('dv')", timeout=15000)
     remaining = [c.strip(" ×") for c in page.locator("#ks-summary button.ks-need-x").all_inner_texts()]
     assert remaining == [n for n in read if n != "DV・配偶者からの暴力"]
-    assert remaining == [n["label"] for n in lib.ask(Q_DV, complete=True, include_low=True, ignore_needs=["dv"]).needs]
+    assert remaining == [n["label"] for n in lib.ask(Q_DV, complete=True, ignore_needs=["dv"]).needs]
     # The removal survives a reload (it is in the URL); a new question reads every need again.
     page.reload()
     _wait_answer(page, Q_DV)
@@ -744,5 +745,181 @@ def test_the_need_filter_keeps_only_records_serving_it(open_page, lib) -> None:
     _wait_answer(page, "支援")
     serves = page.locator("#ks-cards .ks-serves").all_inner_texts()
     assert serves and all("ひきこもり" in s for s in serves)
-    expected = lib.ask("支援", complete=True, include_low=True, filters=Filters(needs=["ひきこもり"]))
+    expected = lib.ask("支援", complete=True, filters=Filters(needs=["ひきこもり"]))
     assert _titles(page) == [it.title for it in expected.items[:DEFAULT_SHOWN]]
+
+
+# ---------------------------------------------------------------- issue 23: what new users ran into
+
+CONTRAST_ALL_JS = (Path(__file__).parent / "data" / "contrast.js").read_text(encoding="utf-8")
+
+
+def _chips(page) -> list[str]:
+    return [c.strip(" ×") for c in page.locator("#ks-summary button.ks-filter-x").all_inner_texts()]
+
+
+def _pick(page, field: str, value: str) -> None:
+    page.locator("#ks-header").click()  # as a reader does: away from the menu, then into it again
+    box = page.locator(f"#ks-f-{field} input")
+    box.click()
+    box.fill(value)
+    page.locator("[role=option]", has_text=value).first.click()
+    page.keyboard.press("Escape")
+
+
+@pytest.mark.slow
+def test_an_active_filter_is_a_removable_chip_kept_in_the_url_and_the_panel_stays_open(open_page, lib) -> None:
+    page = open_page("/?q=" + quote(Q_MINISTRIES) + "&ministry=" + quote("法務省"))
+    _wait_answer(page, Q_MINISTRIES)
+    assert _chips(page) == ["府省庁: 法務省"]  # the filter from the URL is said on the page
+    page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
+    _pick(page, "ministry", "厚生労働省")
+    page.locator("#ks-summary button.ks-filter-x", has_text="厚生労働省").wait_for()
+    assert page.locator("#ks-f-ministry").is_visible()  # the panel did not fold: a third value is one click away
+    _pick(page, "ministry", "文部科学省")
+    page.locator("#ks-summary button.ks-filter-x", has_text="文部科学省").wait_for()
+    assert _chips(page) == ["府省庁: 法務省", "府省庁: 厚生労働省", "府省庁: 文部科学省"]
+    page.wait_for_function("() => new URL(location.href).searchParams.getAll('ministry').length === 3")
+    three = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["法務省", "厚生労働省", "文部科学省"]))
+    assert f"（全{len(three.items)}件）" in page.locator("#ks-summary").inner_text()
+    # Removing a chip asks again without that value, in the menu and in the URL too.
+    page.locator("#ks-summary button.ks-filter-x", has_text="厚生労働省").click()
+    page.wait_for_function("() => new URL(location.href).searchParams.getAll('ministry').length === 2")
+    assert _chips(page) == ["府省庁: 法務省", "府省庁: 文部科学省"]
+    assert "厚生労働省" not in page.locator("#ks-f-ministry").inner_text()
+    two = lib.ask(Q_MINISTRIES, complete=True, filters=Filters(ministries=["法務省", "文部科学省"]))
+    assert f"（全{len(two.items)}件）" in page.locator("#ks-summary").inner_text()
+    assert _titles(page) == [it.title for it in two.items[:DEFAULT_SHOWN]]
+
+
+@pytest.mark.slow
+def test_the_section_menu_offers_each_section_once_and_no_page_reference_fragments(open_page) -> None:
+    page = open_page()
+    page.locator("#ks-filters").get_by_text("絞り込み・並べ替え").click()
+    page.locator("#ks-f-section input").click()
+    options = [o.strip() for o in page.locator("[role=option]").all_inner_texts()]
+    assert len(options) >= 10, options  # the plan's and the status report's sections
+    assert not [o for o in options if re.search(r"P\s*\.\s*\d", o) or o.endswith(("）", ")")) and "：" in o], options
+    folded = [re.sub(r"\s", "", unicodedata.normalize("NFKC", o)) for o in options]
+    assert len(set(folded)) == len(folded), [o for o in options if folded.count(re.sub(r"\s", "", unicodedata.normalize("NFKC", o))) > 1]
+
+
+@pytest.mark.slow
+def test_groups_are_counted_over_the_whole_list_and_a_shared_measure_is_listed_once(open_page, lib) -> None:
+    answer = lib.ask(Q_MANY, complete=True)
+    shared = shared_counts(answer.items)
+    assert shared, "precondition: the answer holds a measure of several ministries"
+    page = open_page("/?all=1&group=ministry&q=" + quote(Q_MANY))
+    _wait_answer(page, Q_MANY)
+    heads = page.locator("#ks-cards .ks-group-head").all_inner_texts()
+    assert heads == [group_heading(label, members, shared) for label, members in group_items(answer.items, "ministry")]
+    records = _records(page)
+    assert sorted(records) == sorted(it.record_id for it in answer.items)  # every item once, no page cut
+    ranks = page.locator("#ks-cards .ks-rank").all_inner_texts()
+    assert len(ranks) == len(set(ranks)) == len(answer.items)
+    assert page.locator("#ks-pager").is_hidden()
+
+
+@pytest.mark.slow
+def test_the_detail_view_is_in_the_url_and_survives_a_reload(open_page, lib) -> None:
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    _card(page, NO10_TITLE).locator(".ks-detail-btn").click()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('measure') === '10'")
+    page.reload()
+    _ready(page)
+    page.locator("#ks-detail h3", has_text="施策No.10").wait_for()
+    assert page.locator("#ks-detail").is_visible()
+    # The back button of the detail view takes it out of the URL again.
+    page.locator("#ks-detail button.ks-back").click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('measure')")
+    # A shared link to a measure alone opens its detail.
+    alone = open_page("/?measure=12")
+    alone.locator("#ks-detail h3", has_text="施策No.12").wait_for()
+    assert lib.measure(12) is not None and lib.measure(12).name in alone.locator("#ks-detail h3").inner_text()
+
+
+@pytest.mark.slow
+def test_the_bands_are_explained_and_low_items_are_folded_behind_one_control(open_page, lib) -> None:
+    page = open_page()
+    _ask(page, Q_MINISTRIES)
+    high, medium = lib.bands()
+    legend = page.locator("#ks-summary .ks-legend").inner_text()
+    assert f"高 {high:.0%}以上" in legend and f"中 {medium:.0%}〜{high:.0%}" in legend and f"低 {medium:.0%}未満" in legend
+    folded = lib.ask(Q_MINISTRIES, complete=True)
+    assert folded.folded_low > 0, "precondition: some items are 低"
+    page.locator("#ks-all input[type=checkbox]").check()
+    page.locator("#ks-summary .ks-shown", has_text=f"全{len(folded.items)}件を表示中").wait_for()
+    assert {b.split()[1] for b in page.locator("#ks-cards .ks-band").all_inner_texts()} <= {"高", "中"}
+    toggle = page.locator("#ks-low")
+    assert f"関連の低い候補 {folded.folded_low}件を表示" in toggle.inner_text()
+    toggle.locator("input[type=checkbox]").check()
+    everything = lib.ask(Q_MINISTRIES, complete=True, include_low=True)
+    page.locator("#ks-summary .ks-shown", has_text=f"全{len(everything.items)}件を表示中").wait_for()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('low') === '1'")
+    assert len(everything.items) == len(folded.items) + folded.folded_low
+
+
+@pytest.mark.slow
+def test_the_page_is_japanese_without_gradio_chrome_and_exports_excel(open_page, lib) -> None:
+    page = open_page()
+    assert page.evaluate("document.documentElement.lang") == "ja"
+    text = page.locator("body").inner_text()
+    assert "Built with Gradio" not in text and "Use via API" not in text
+    _ask(page, Q_FOREIGN)
+    from openpyxl import load_workbook
+
+    data = _download(page, "#ks-xlsx")
+    book = load_workbook(io.BytesIO(data))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert list(rows[0]) == list(CSV_COLUMNS)  # the header is the first row
+    answer = lib.ask(Q_FOREIGN, complete=True)
+    assert len(rows) - 1 == sum(max(1, len(it.citations)) for it in answer.items)
+    assert len(book.worksheets) == 2  # the metadata on its own sheet
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1366, 900), (400, 800)], ids=["desktop", "phone"])
+def test_every_text_has_a_contrast_of_at_least_4_5(open_page, theme: str, size: tuple[int, int]) -> None:
+    page = open_page(f"/?__theme={theme}&q=" + quote(Q_MINISTRIES), width=size[0], height=size[1])
+    _wait_answer(page, Q_MINISTRIES)
+    page.locator("#ks-cards .ks-card").first.wait_for()
+    page.wait_for_timeout(300)
+    result = page.evaluate(CONTRAST_ALL_JS, 4.5)
+    assert result["checked"] > 100  # the page's texts were measured, not skipped
+    assert result["bad"] == []
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_description_and_the_exports_come_before_the_list(open_page) -> None:
+    page = open_page(width=400, height=800)
+    _ask(page, Q_MANY)
+    page.wait_for_timeout(300)
+    description = page.locator("#ks-header p")
+    assert description.is_visible()
+    first_card = page.locator("#ks-cards .ks-card").first.bounding_box()
+    for button in ("#ks-csv", "#ks-xlsx"):
+        box = page.locator(button).bounding_box()
+        assert box is not None and page.locator(button).is_visible()
+        assert box["y"] + box["height"] <= first_card["y"], (button, box, first_card)
+    page_height = page.evaluate("document.documentElement.scrollHeight")
+    assert page.locator("#ks-csv").bounding_box()["y"] < 800 < page_height  # reachable without scrolling the list
+
+
+@pytest.mark.slow
+def test_a_status_row_is_shown_with_its_column_names_below_the_sticky_header(open_page, lib, server: str) -> None:
+    page = open_page()
+    _ask(page, Q_FOREIGN)
+    link = page.locator("#ks-cards a.ks-src", has_text="行目").first
+    href = link.get_attribute("href")
+    assert href and "#L" in href
+    src = page.context.new_page()
+    src.goto(server + "/" + href.lstrip("/"))
+    line = src.locator(f"li#{href.split('#')[1]}")
+    line.wait_for()
+    labels = line.locator("dt").all_inner_texts()
+    assert "施策名" in labels and "担当府省庁" in labels  # the file's own header, not a tab-separated blob
+    header = src.locator("header").bounding_box()
+    top = line.bounding_box()
+    assert top["y"] >= header["y"] + header["height"] - 1, (top, header)  # the cited line is not under the header

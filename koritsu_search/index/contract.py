@@ -38,6 +38,7 @@ def passages_version() -> str:
         chunking.MAX_CHARS, chunking._SENTENCE_END.pattern, procedural.MAX_PROCEDURAL_CHARS,
         procedural._PROCEDURAL.pattern, procedural._OPEN_CLOSE.pattern, procedural._ANNOUNCE.pattern,
         procedural._STAGE.pattern, procedural._CONTENT.pattern, procedural.MAX_TITLE_CHARS, sections.RULES,
+        segment.SENTENCE_RULES,
     )
 
 

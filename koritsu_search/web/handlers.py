@@ -155,7 +155,7 @@ def detail_html(index: Index, record_id: str | None, answer: Answer | None = Non
 def low_toggle(answer: Answer, low: bool) -> Any:
     """The control that lists the folded 低 items: it says how many, and is hidden when none are folded."""
     n = answer.folded_low if not low else sum(1 for it in answer.items if it.band == "low")
-    label = f"関連の低い候補 {n}件を表示 / Show {n} low-relevance items"
+    label = f"関連の低い候補 {n}件を表示"
     return gr.update(label=label, visible=bool(n) or low, value=low)
 
 
@@ -222,10 +222,12 @@ def ask_question(ctx: AppContext, v: Values) -> Updates:
 
 
 def refilter(ctx: AppContext, v: Values) -> Updates:
-    """A filter, the fold or a removed chip changed: the same question again (nothing without one)."""
+    """A filter or the fold changed: the same question again (nothing without one). The menus are
+    left alone while the reader is choosing in them (they are refreshed by the next question)."""
     if not (v.get("question") or "").strip():
-        return menu_updates(ctx, v)
-    return search(ctx, v)
+        return {}
+    return {k: val for k, val in search(ctx, {**v, "seen": ctx.live.generation}).items()
+            if k not in FILTERS and k != "seen"}
 
 
 def on_summary(ctx: AppContext, v: Values, value: Any) -> Updates:

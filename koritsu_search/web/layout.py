@@ -46,7 +46,7 @@ EXAMPLES = {
     ],
 }
 HEADER = (
-    '<div class="ks-header"><h1>孤独・孤立対策 施策検索 / Koritsu Search</h1>'
+    '<div class="ks-header"><h1>孤独・孤立対策 施策検索<span class="ks-en"> / Koritsu Search</span></h1>'
     "<p>政府の孤独・孤立対策の施策と会議の発言を、出典つきで探します。"
     " Ask in Japanese or English; every answer cites its document and page.</p></div>"
 )
@@ -100,18 +100,18 @@ def _header_and_question(w: Widgets) -> None:
     with gr.Row(equal_height=False):
         w["question"] = gr.Textbox(
             label="質問 / Question", placeholder="例: 外国人を対象とした施策は？ / Which measures support foreign residents?",
-            lines=1, max_lines=4, elem_id="ks-question", autofocus=True, scale=6, min_width=240,
+            lines=1, max_lines=4, elem_id="ks-question", autofocus=True, scale=6, min_width=200,
         )
-        w["ask"] = gr.Button("検索 / Search", variant="primary", elem_id="ks-ask", scale=1, min_width=120)
+        w["ask"] = gr.Button("検索 / Search", variant="primary", elem_id="ks-ask", scale=1, min_width=80)
 
 
 def _panels(w: Widgets, choices: dict[str, list[Any]]) -> None:
     with gr.Row(equal_height=False, elem_id="ks-panels"):
-        with gr.Column(scale=1, min_width=300):
+        with gr.Column(scale=1, min_width=150):
             with gr.Accordion("質問の例 / Example questions", open=True, elem_id="ks-examples") as w["examples_box"]:
                 w["examples"] = [gr.Examples(examples=ex, inputs=[w["question"]], label=label)
                                  for label, ex in EXAMPLES.items()]
-        with gr.Column(scale=1, min_width=300):
+        with gr.Column(scale=1, min_width=150):
             with gr.Accordion("絞り込み・並べ替え / Filters and order", open=False, elem_id="ks-filters"):
                 for f in FILTER_FIELDS:
                     w[f.name] = gr.Dropdown(choices[f.name], multiselect=True, label=f.label, elem_id=f"ks-f-{f.name}")
@@ -127,8 +127,8 @@ def _answer_tab(w: Widgets) -> None:
         with gr.Column(scale=3, min_width=300, elem_id="ks-main"):
             w["summary"] = _html("", elem_id="ks-summary", js_on_load=asset("summary.js"))
             with gr.Row(equal_height=True, elem_id="ks-tools"):
-                w["show_all"] = gr.Checkbox(False, label="すべて表示 / Show all", elem_id="ks-all", min_width=160)
-                w["low"] = gr.Checkbox(False, label="関連の低い候補を表示", visible=False, elem_id="ks-low", min_width=200)
+                w["show_all"] = gr.Checkbox(False, label="すべて表示", elem_id="ks-all", min_width=120)
+                w["low"] = gr.Checkbox(False, label="関連の低い候補を表示", visible=False, elem_id="ks-low", min_width=120)
                 w["pager"] = gr.Radio([], label="ページ / Page", visible=False, elem_id="ks-pager", min_width=200)
             w["cards"] = _html("", elem_id="ks-cards", js_on_load=asset("cards.js"))
         with gr.Column(scale=1, min_width=240, elem_id="ks-side"):
@@ -172,8 +172,9 @@ def _wire_search(w: Widgets, ctx: h.AppContext) -> None:
         trigger(asked, ins, [w[n] for n in ASKED], js=_js("busy.js"), **common).then(None, controls, None,
                                                                                   js=_js("push_url.js"))
     refilter = bind(partial(h.refilter, ctx), w, inputs)
+    chosen = [w[n] for n in SHOWN if n not in FILTERS and n != "seen"]
     for name in (*FILTERS, "low"):
-        w[name].input(refilter, ins, [w[n] for n in SHOWN], js=asset("hold.js"), **common).then(
+        w[name].input(refilter, ins, chosen, js=asset("hold.js"), **common).then(
             None, controls, None, js=_js("push_url.js"))
     summary = bind(partial(h.on_summary, ctx), w, inputs, "select")
     w["summary"].select(summary, ins, [w[n] for n in SHOWN], js=asset("hold.js"), **common).then(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..ingest.lines import decode_text
+from .assets import asset
 
 if TYPE_CHECKING:
     from ..library import Index
@@ -50,21 +51,6 @@ def is_pdf(path: Path) -> bool:
         return fh.read(1024).lstrip().startswith(b"%PDF")
 
 
-TEXT_CSS = """
-body { font-family: "IPAexGothic", "Noto Sans CJK JP", sans-serif; margin: 0; color: #1a1a1a; background: #fff; }
-header { position: sticky; top: 0; background: #f3f5f8; border-bottom: 1px solid #ccd; padding: 8px 14px; }
-header h1 { font-size: 1rem; margin: 0; }
-header p { font-size: .8rem; margin: 2px 0 0 0; color: #444; }
-ol { margin: 0; padding: 8px 0 40px 0; list-style: none; counter-reset: none; }
-li { display: grid; grid-template-columns: 4.5em 1fr; gap: 10px; padding: 1px 14px; white-space: pre-wrap;
-  overflow-wrap: anywhere; line-height: 1.6; font-size: .9rem; }
-li a { color: #555; text-align: right; text-decoration: none; font-variant-numeric: tabular-nums; }
-li:target { background: #fff3b0; outline: 2px solid #e0b000; }
-li { scroll-margin-top: 5em; }  /* the cited line below the sticky header, not under it */
-dl.row { display: grid; grid-template-columns: minmax(7em, 12em) 1fr; gap: 2px 10px; margin: 4px 0 10px 0; }
-dl.row dt { font-weight: 700; color: #333; }
-dl.row dd { margin: 0; }
-"""
 
 
 MAX_HEADER_CELL = 40  # a header cell is a short label
@@ -114,7 +100,7 @@ def render_text_source(path: Path, title: str) -> str:
     rows = "".join(_row(n, line, header if n - 1 > header_at else None) for n, line in enumerate(lines, 1))
     return (
         '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{TEXT_CSS}</style></head><body>"
+        f"<title>{html.escape(title)}</title><style>{asset('source.css')}</style></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p>{html.escape(path.name)}（索引に登録された原文・読み取り専用）</p></header>"
         f"<ol>{rows}</ol></body></html>"
     )
