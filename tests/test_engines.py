@@ -89,9 +89,11 @@ def test_both_engines_return_the_same_hits_in_the_same_order(built: dict[str, Pa
     for q in QUERIES:
         for f in FILTERS:
             for mode in ("hybrid", "dense", "lexical"):
-                ha = [(h.passage_id, round(h.score, 4)) for h in a.search(q, k=10, filters=f, mode=mode)]
-                hb = [(h.passage_id, round(h.score, 4)) for h in b.search(q, k=10, filters=f, mode=mode)]
-                assert ha == hb, (q, f, mode)
+                ha = a.search(q, k=10, filters=f, mode=mode)
+                hb = b.search(q, k=10, filters=f, mode=mode)
+                assert [h.passage_id for h in ha] == [h.passage_id for h in hb], (q, f, mode)
+                # Scores agree to float32 precision (rounding both to 4 places can split 11.02735).
+                assert [h.score for h in ha] == pytest.approx([h.score for h in hb], abs=2e-4), (q, f, mode)
                 compared += len(ha)
     assert compared > 500
 
