@@ -172,8 +172,9 @@ def test_cut_drops_padding_and_bands_the_answer(answers: dict[str, dict]) -> Non
     assert answer["confident"] and answer["items"][0]["measure_no"] == 113
     assert answer["items"][0]["band"] == "high"
     assert answer["total"] < 10 and all(i["band"] != "high" for i in answer["items"][1:])
-    everything = answers["foreign_ja"]
-    assert everything["total"] == len(everything["items"]) > 10
+    everything = answers["foreign_ja"]  # a complete list: the 高 and 中 items, the 低 ones counted
+    assert everything["total"] == len(everything["items"]) + everything["folded_low"] > 10
+    assert everything["folded_low"] > 0 and {i["band"] for i in everything["items"]} <= {"high", "medium"}
 
 
 def test_every_measure_shows_plan_beside_status(real_index: Path, env: dict[str, str]) -> None:
