@@ -61,7 +61,8 @@ def menus(index: Index) -> dict[str, list[Any]]:
     return out
 
 
-def _values(choices: list[Any]) -> list[str]:
+def choice_values(choices: list[Any]) -> list[str]:
+    """The values of a menu's choices (a choice is a value or a (label, value) pair)."""
     return [c[1] if isinstance(c, tuple) else c for c in choices]
 
 
@@ -103,7 +104,7 @@ def menu_updates(ctx: AppContext, v: Values, chosen: Mapping[str, list[str]] | N
         return {}
     now = menus(ctx.live.current)
     picked = chosen if chosen is not None else {n: list(v.get(n) or []) for n in FILTERS}
-    ups: Updates = {n: gr.update(choices=now[n], value=[x for x in picked.get(n, []) if x in _values(now[n])])
+    ups: Updates = {n: gr.update(choices=now[n], value=[x for x in picked.get(n, []) if x in choice_values(now[n])])
                     for n in FILTERS}
     ups["seen"] = generation
     return ups

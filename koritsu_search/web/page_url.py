@@ -14,7 +14,7 @@ from .cards import GROUP_CHOICES, SORT_CHOICES
 from .handlers import (
     AppContext,
     Updates,
-    _values,
+    choice_values,
     detail_html,
     detail_ref,
     menu_updates,
@@ -42,7 +42,7 @@ def read_params(params: Any, choices: Mapping[str, list[Any]]) -> dict[str, Any]
         "drop": ",".join(_list(params, "drop")),
     }
     for f in FILTER_FIELDS:
-        known = set(_values(choices[f.name]))
+        known = set(choice_values(choices[f.name]))
         v[f.name] = [x for x in _list(params, f.name) if x in known]
     return v
 
