@@ -81,14 +81,14 @@ def ensure_index(index_dir: Path) -> None:
     """Build (or update) the seed index when it is missing or not in the current format."""
     from koritsu_search import open_index
     from koritsu_search.errors import KoritsuError
-    from koritsu_search.pipeline import build_default_index
+    from koritsu_search.library import build
 
     try:
         open_index(index_dir)
         return
     except KoritsuError as exc:
         log(f"{index_dir} cannot be opened ({type(exc).__name__}): building it from corpus/")
-    build_default_index([ROOT / "corpus"], index_dir)
+    build([ROOT / "corpus"], index_dir)
 
 
 # ----------------------------------------------------------------------------- seed: warm latency
@@ -207,7 +207,7 @@ def bench_cold(index_dir: Path, question: str, runs: int) -> dict[str, Any]:
 def bench_indexing(quick: bool) -> dict[str, Any]:
     from koritsu_search.embed import load_embedder
     from koritsu_search.ingest import parse_file
-    from koritsu_search.pipeline import build_default_index
+    from koritsu_search.library import BuildOptions, build
 
     # The query path does not load the passage encoder: load it first, so that the build's embed
     # time is embedding only.
@@ -218,7 +218,7 @@ def bench_indexing(quick: bool) -> dict[str, Any]:
     try:
         corpus = ROOT / "corpus"
         sources = [corpus / "r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt"] if quick else [corpus]
-        rep = build_default_index(sources, tmp / "index", rebuild=True)
+        rep = build(sources, tmp / "index", BuildOptions(rebuild=True))
         manifest = json.loads((tmp / "index" / "manifest.json").read_text(encoding="utf-8"))
         pages = sum(int(s["pages"]) for s in manifest["sources"])
         sec = rep.seconds

@@ -126,7 +126,7 @@ def worker_build(args: argparse.Namespace) -> None:
     )
 
     from koritsu_search.index.contract import current_contract
-    from koritsu_search.index.engines import engine
+    from koritsu_search.index.engines.faiss import dense_type as engine
     from koritsu_search.index.lexical import LexicalIndex
     from koritsu_search.index.manifest import Manifest
     from koritsu_search.index.store import write_index_files
@@ -209,7 +209,7 @@ def worker_build(args: argparse.Namespace) -> None:
         del dense
 
     if "milvus" in engines:
-        from koritsu_search.index.engine_spec import BuildInputs, EngineSpec
+        from koritsu_search.index.engines import BuildInputs, EngineSpec
         from koritsu_search.index.milvus.build import build_milvus
 
         assert kept_terms is not None
@@ -489,10 +489,10 @@ def worker_components(args: argparse.Namespace) -> None:
     For a Milvus-backed index the dense component is the engine's search side: the client, the
     in-process Milvus Lite server and its loaded collection (which needs the passage store and the
     lexical terms, loaded as IndexStore.open loads them for an external engine: score matrix mapped)."""
-    from koritsu_search.index.columns import PassageStore
-    from koritsu_search.index.engines import engine
+    from koritsu_search.index.engines.faiss import dense_type as engine
     from koritsu_search.index.lexical import LexicalIndex
     from koritsu_search.index.manifest import Manifest
+    from koritsu_search.index.passage_store import PassageStore
     from koritsu_search.segment import get_segmenter
 
     eng = engines_of(args.engine)[0]

@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate import K_EVAL, K_FETCH, gains, hit_unit, load_queries, rank_units, score
 from provenance import markdown_line, provenance
 
+from koritsu_search.library import BuildOptions
+
 ROOT = Path(__file__).resolve().parent.parent
 TIE = 1e-4  # fused scores closer than this are a tie (float32 sums in another order)
 MODES = ("hybrid", "dense", "lexical")
@@ -85,14 +87,12 @@ def compare(faiss_idx: Any, milvus_idx: Any, queries: list[dict[str, Any]], mode
 def milvus_copy(faiss_dir: Path, work: Path, uri: str, corpus: Path) -> Path:
     """A copy of the FAISS index turned into a Milvus-backed one (vectors reused, nothing embedded)."""
     from koritsu_search.index.build import build_index
-    from koritsu_search.index.engine_spec import EngineSpec
-    from koritsu_search.pipeline import embedder_for
+    from koritsu_search.library import EngineSpec, embedder_for
 
     target = work / "milvus-index"
     shutil.copytree(faiss_dir, target)
     manifest = json.loads((faiss_dir / "manifest.json").read_text(encoding="utf-8"))
-    report = build_index([corpus], target, embedder=embedder_for(manifest["model_id"]), model_id=manifest["model_id"],
-                         engine=EngineSpec("milvus", uri=uri))
+    report = build_index([corpus], target, BuildOptions(engine=EngineSpec("milvus", uri=uri)), embedder=embedder_for(manifest["model_id"]), model_id=manifest["model_id"])
     if report.embedded:
         raise SystemExit(f"the Milvus copy embedded {report.embedded} passages: {faiss_dir} is not current with {corpus}")
     return target

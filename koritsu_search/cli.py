@@ -7,49 +7,47 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
 from . import __version__
+from . import cli_options as opt
 from .cli_options import (
     DEFAULT_CORPUS,
     DEFAULT_INDEX,
     DEFAULT_MAX_FILE_MB,
-    DocKindOpt,
-    DocOpt,
-    FieldOpt,
     Format,
-    FormatOpt,
     Group,
-    IndexOpt,
-    KindOpt,
-    MaxFileMbOpt,
-    MinistryOpt,
     Mode,
-    ModelOpt,
-    ModeOpt,
-    NeedOpt,
-    NoOcrOpt,
     OutFormat,
-    OutFormatOpt,
-    PasswordOpt,
     PlainCommand,
     PlainGroup,
-    QueriesOpt,
-    SectionOpt,
     Sort,
+    flag_term,
     max_file_bytes,
 )
-from .errors import KoritsuError, QueryError
-from .filter_spec import filters_from
-from .models import Filters
-from .offline import ALLOW_ENV, allow_downloads, stay_offline
-
-if TYPE_CHECKING:
-    from .library import Index
-    from .models import Answer
-
+from .cli_output import dump, skipped_dicts, skipped_lines, write_answer, write_hits
+from .library import (
+    ALLOW_ENV,
+    BuildOptions,
+    EngineSpec,
+    Filters,
+    Index,
+    KoritsuError,
+    ParseOptions,
+    QueryError,
+    allow_downloads,
+    filters_from,
+    read_manifest,
+    read_queries,
+    stay_offline,
+)
+from .library import build as build_index
+from .library import embed_only as run_embed_only
+from .library import glossary_gaps as find_glossary_gaps
+from .library import parse as parse_documents
+from .render import render_documents, render_measure
 
 app = typer.Typer(
     cls=PlainGroup,
@@ -65,8 +63,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _fail_with(exc: KoritsuError) -> NoReturn:
-    """The library's error as a message; a bad query or filter is a usage error (exit 2)."""
-    _fail(str(exc), 2 if isinstance(exc, QueryError) else 1)
+    """The library's error with its fix in flags; a bad query, filter or option is a usage error (exit 2)."""
+    _fail(exc.render(flag_term), 2 if isinstance(exc, QueryError) else 1)
 
 
 def _require_paths(paths: list[Path]) -> None:
@@ -78,24 +76,10 @@ def _require_paths(paths: list[Path]) -> None:
             _fail(f"{p}: not readable (permission denied)", 2)
 
 
-def _dump(obj: Any) -> None:
-    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
-
-
 def _filters(ministry: list[str] | None, doc: list[str] | None, section: list[str] | None,
              field: list[str] | None, kind: list[str] | None, need: list[str] | None = None) -> Filters:
     return filters_from({"ministry": ministry, "doc": doc, "section": section, "field": field, "kind": kind,
                          "need": need})
-
-
-def _check_kind(kind: str | None) -> None:
-    from .ingest.kinds import doc_kind
-
-    if kind is not None:
-        try:
-            doc_kind(kind)
-        except ValueError as exc:
-            _fail(f"--kind: {exc}", 2)
 
 
 def _version_callback(value: bool) -> None:
@@ -120,33 +104,30 @@ def main(
 @app.command(cls=PlainCommand)
 def parse(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="PDF or text files, or folders.")],
-    kind: DocKindOpt = None,
-    password: PasswordOpt = None,
-    no_ocr: NoOcrOpt = False,
-    max_file_mb: MaxFileMbOpt = DEFAULT_MAX_FILE_MB,
-    fmt: FormatOpt = Format.text,
+    kind: opt.DocKindOpt = None,
+    password: opt.PasswordOpt = None,
+    no_ocr: opt.NoOcrOpt = False,
+    max_file_mb: opt.MaxFileMbOpt = DEFAULT_MAX_FILE_MB,
+    fmt: opt.FormatOpt = Format.text,
 ) -> None:
     """Show what ingestion recovers from documents (no index needed)."""
-    from .ingest import parse_paths
-    from .render import render_documents
-
-    _check_kind(kind)
-    _require_paths(files)
+    options = ParseOptions(kind, password, not no_ocr, max_file_bytes(max_file_mb))
     try:
-        report = parse_paths(files, kind=kind, password=password, progress=sys.stderr.isatty(), ocr=not no_ocr,
-                             max_bytes=max_file_bytes(max_file_mb))
+        if kind is not None:
+            parse_documents([], options)  # an unknown kind is a usage error before any path is looked at
+        _require_paths(files)
+        report = parse_documents(files, options, progress=sys.stderr.isatty())
     except KoritsuError as exc:
         _fail_with(exc)
     if fmt == Format.json:
-        _dump({
+        dump({
             "documents": [d.to_dict() for d in report.documents],
-            "skipped": [s.to_dict() for s in report.skipped],
+            "skipped": skipped_dicts(report.skipped),
             "summary": report.summary(),
         })
     else:
         typer.echo(render_documents(report.documents))
-        for s in report.skipped:
-            typer.echo(f"skipped {s.source}: {s.reason}", err=True)
+        skipped_lines(report.skipped)
         typer.echo(report.summary(), err=True)
     if not report.documents and report.skipped:
         raise typer.Exit(1)
@@ -155,69 +136,52 @@ def parse(
 @app.command(cls=PlainCommand)
 def index(
     paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Files or folders to index (default: corpus/).")] = None,
-    index_dir: IndexOpt = DEFAULT_INDEX,
-    model: ModelOpt = None,
-    faiss_type: Annotated[
-        Optional[str],
-        typer.Option("--faiss-type", metavar="flat|hnsw|ivf", help="flat (exact), hnsw or ivf; default by corpus size."),
-    ] = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Ignore the existing index and re-embed everything.")] = False,
-    kind: DocKindOpt = None,
-    password: PasswordOpt = None,
-    no_ocr: NoOcrOpt = False,
-    max_file_mb: MaxFileMbOpt = DEFAULT_MAX_FILE_MB,
-    wait: Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0,
-                                        help="Wait this long for another build of the same index to finish.")] = 0.0,
-    engine: Annotated[Optional[str], typer.Option(
-        "--engine", metavar="faiss|milvus",
-        help="Where the dense and sparse indexes live: faiss (in the index folder, the default) or milvus.")] = None,
-    uri: Annotated[Optional[str], typer.Option(
-        "--uri", metavar="URI", help="Milvus: a Milvus Lite file (./milvus.db) or a server (http://host:19530).")] = None,
-    token: Annotated[Optional[str], typer.Option(
-        "--token", metavar="TOKEN", help="Milvus: user:password or API key (else $KORITSU_MILVUS_TOKEN); never stored.")] = None,
-    collection: Annotated[Optional[str], typer.Option(
-        "--collection", metavar="NAME", help="Milvus: the collections' base name (default: the index folder's name).")] = None,
-    embed_only: Annotated[Optional[Path], typer.Option(
-        "--embed-only", metavar="DIR",
-        help="Only embed: write vector files into DIR (no index) for a later build with --vectors DIR.")] = None,
-    shard: Annotated[str, typer.Option(
-        "--shard", metavar="K/N", help="With --embed-only: embed only the passages of shard K of N.")] = "0/1",
-    vectors: Annotated[Optional[list[Path]], typer.Option(
-        "--vectors", metavar="DIR", help="Use the vectors of --embed-only output in DIR instead of embedding (repeatable).")] = None,
-    glossary: Annotated[Optional[str], typer.Option(
-        "--glossary", metavar="PATH|default|none",
-        help="English → Japanese query glossary (TSV, see koritsu_search/data/README.md): a file, the package's "
-             "(default) or none. The index keeps a copy; later runs keep it.")] = None,
-    needs: Annotated[Optional[str], typer.Option(
-        "--needs", metavar="PATH|default|none",
-        help="Needs taxonomy (TOML, see koritsu_search/data/README.md): callers' words bridged to the documents' "
-             "words; a file, the package's (default) or none. The index keeps a copy; later runs keep it.")] = None,
-    fmt: FormatOpt = Format.text,
+    index_dir: opt.IndexOpt = DEFAULT_INDEX,
+    model: opt.ModelOpt = None,
+    faiss_type: opt.FaissTypeOpt = None,
+    rebuild: opt.RebuildOpt = False,
+    kind: opt.DocKindOpt = None,
+    password: opt.PasswordOpt = None,
+    no_ocr: opt.NoOcrOpt = False,
+    max_file_mb: opt.MaxFileMbOpt = DEFAULT_MAX_FILE_MB,
+    wait: opt.WaitOpt = 0.0,
+    engine: opt.EngineOpt = None,
+    uri: opt.UriOpt = None,
+    token: opt.TokenOpt = None,
+    collection: opt.CollectionOpt = None,
+    embed_only: opt.EmbedOnlyOpt = None,
+    shard: opt.ShardOpt = "0/1",
+    vectors: opt.VectorsOpt = None,
+    glossary: opt.GlossaryOpt = None,
+    needs: opt.NeedsOpt = None,
+    fmt: opt.FormatOpt = Format.text,
 ) -> None:
     """Build or update an index; unchanged text is never embedded twice."""
-    from .index.engine_spec import EngineSpec
-    from .pipeline import build_default_index
-
-    _check_kind(kind)
-    _require_paths(paths or [DEFAULT_CORPUS])
-    if embed_only is not None:
-        _embed_only(paths or [DEFAULT_CORPUS], embed_only, model, shard, kind, password, no_ocr, max_file_mb, fmt)
-        return
-    spec = EngineSpec(engine, uri, token, collection)
+    sources = paths or [DEFAULT_CORPUS]
+    parse_options = ParseOptions(kind, password, not no_ocr, max_file_bytes(max_file_mb))
     try:
-        report = build_default_index(
-            paths or [DEFAULT_CORPUS], index_dir, model=model, faiss_type=faiss_type,
-            rebuild=rebuild, kind=kind, password=password, progress=True, ocr=not no_ocr, wait=wait,
-            max_file_bytes=max_file_bytes(max_file_mb), engine=spec, vectors_from=vectors or (),
-            glossary=glossary, needs=needs,
-        )
+        if kind is not None:
+            parse_documents([], parse_options)
+        _require_paths(sources)
+        if embed_only is not None:
+            shard_report = run_embed_only(sources, embed_only, shard, parse_options, model, progress=True)
+        else:
+            options = BuildOptions(parse_options, EngineSpec(engine, uri, token, collection, dense_type=faiss_type),
+                                   model, glossary, needs, tuple(vectors or ()), rebuild, wait, progress=True)
+            report = build_index(sources, index_dir, options)
     except KoritsuError as exc:
         _fail_with(exc)
+    if embed_only is not None:
+        if fmt == Format.json:
+            dump({**shard_report.__dict__, "skipped": skipped_dicts(shard_report.skipped)})
+        else:
+            skipped_lines(shard_report.skipped)
+            typer.echo(shard_report.summary())
+        return
     if fmt == Format.json:
-        _dump(report.to_dict())
+        dump({**report.to_dict(), "skipped": skipped_dicts(report.skipped)})
     else:
-        for s in report.skipped:
-            typer.echo(f"skipped {s.source}: {s.reason}", err=True)
+        skipped_lines(report.skipped)
         for kept in report.kept_previous:
             typer.echo(f"kept the previously indexed version of {kept}", err=True)
         typer.echo(f"{index_dir}: {report.summary()}")
@@ -225,74 +189,11 @@ def index(
         _fail("no document could be indexed")
 
 
-def _embed_only(paths: list[Path], out: Path, model: str | None, shard: str, kind: str | None,
-                password: str | None, no_ocr: bool, max_file_mb: float, fmt: Format) -> None:
-    from .index.vector_files import embed_only, parse_shard
-    from .pipeline import embedder_for
-
-    try:
-        report = embed_only(paths, out, embedder_for(model), parse_shard(shard), kind=kind, password=password,
-                            ocr=not no_ocr, max_file_bytes=max_file_bytes(max_file_mb), progress=True)
-    except KoritsuError as exc:
-        _fail_with(exc)
-    if fmt == Format.json:
-        _dump({**report.__dict__, "skipped": [s.to_dict() for s in report.skipped]})
-    else:
-        for s in report.skipped:
-            typer.echo(f"skipped {s.source}: {s.reason}", err=True)
-        typer.echo(report.summary())
-
-
-def _read_queries(path: Path) -> list[tuple[str, str]]:
-    """(id, query) pairs from a batch file (UTF-8, or UTF-16/32 with a BOM); a missing, unreadable,
-    binary or malformed file exits 2. Undecodable bytes and lone surrogates become U+FFFD, so one
-    bad row never stops the batch."""
-    from .ingest.lines import wide_encoding
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        _fail(f"{path}: no such file", 2)
-    except IsADirectoryError:
-        _fail(f"{path}: is a directory, not a file of queries", 2)
-    except OSError as exc:
-        _fail(f"{path}: cannot read ({exc.strerror or exc})", 2)
-    wide = wide_encoding(data)
-    if wide is not None:
-        text = data.decode(wide[0], "replace")
-    else:
-        text = _whole(data.decode("utf-8-sig", "surrogateescape"))
-    if "\x00" in text or text.count("\ufffd") > max(8, len(text) // 10):
-        _fail(f"{path}: not a text file of queries (UTF-8, or UTF-16 with a BOM)", 2)
-    out = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if line.lstrip().startswith("{"):
-            try:
-                obj = json.loads(line)
-                out.append((_whole(str(obj.get("id", n))), _whole(str(obj["query"]))))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                _fail(f"{path}:{n}: not a JSON object with a 'query' ({exc})", 2)
-        else:
-            out.append((str(n), line.strip()))
-    return out
-
-
-def _whole(text: str) -> str:
-    """text with surrogate pairs joined and every lone surrogate replaced by U+FFFD (printable as UTF-8)."""
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 def _open(index_dir: Path, model: str | None, filters: Filters) -> tuple[Index, Filters]:
     """The index, and the filters checked against it (a bad value exits 2 naming close matches)."""
-    from .facets import check_filters
-    from .library import open_index
-    from .pipeline import embedder_for
-
     try:
-        idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
-        return idx, check_filters(idx, filters)
+        idx = Index.open(index_dir, model=model)
+        return idx, idx.check_filters(filters)
     except KoritsuError as exc:
         _fail_with(exc)
 
@@ -308,62 +209,12 @@ def _batch(command: str, idx: Index, batch: list[tuple[str, str]], k: int, filte
                 row["answer"] = idx.ask(q, k=k, filters=filters, mode=mode.value, complete=complete,
                                         include_low=include_low).to_dict()
         except KoritsuError as exc:
-            row["error"] = str(exc)
+            row["error"] = exc.render(flag_term)
         typer.echo(json.dumps(row, ensure_ascii=False))
 
 
-def _color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _answer_out(answer: Answer, idx: Index, fmt: OutFormat, sort: Sort, group: Group | None) -> None:
-    from .export import export_meta, meta_line, write_csv, write_jsonl, write_xlsx
-    from .listing import group_items, sort_items
-    from .render import render_answer
-
-    if answer.needs and fmt != OutFormat.json:
-        read = " / ".join(n["label"] for n in answer.needs)
-        typer.echo(f"ご相談の内容 (needs read from the question): {read}", err=True)
-    if answer.measure_no is not None and fmt != OutFormat.json:
-        typer.echo(f"施策No.{answer.measure_no} (named in the question) first", err=True)
-    if answer.implied_ministries and fmt != OutFormat.json:
-        typer.echo(f"filters from the question: {'・'.join(answer.implied_ministries)} (boosted, not filtered)", err=True)
-    if answer.folded_low and fmt != OutFormat.json:
-        typer.echo(f"関連の低い候補 {answer.folded_low}件 not listed (--include-low lists them)", err=True)
-    order = sort_items(answer.items, sort.value)
-    if fmt == OutFormat.json:
-        data = answer.to_dict()
-        data["items"] = [i.to_dict() for i in order]
-        data["sort"] = sort.value
-        if group is not None:
-            data["groups"] = [{"label": label, "record_ids": [i.record_id for i in members]}
-                              for label, members in group_items(order, group.value)]
-        _dump(data)
-    elif fmt in (OutFormat.csv, OutFormat.jsonl, OutFormat.xlsx):
-        if not answer.confident:
-            typer.echo("no confident match: the export has no items (--format text shows the nearest)", err=True)
-        meta = export_meta(answer, idx.path, idx.manifest.model_id)
-        meta["sort"] = sort.value
-        if fmt == OutFormat.csv:
-            typer.echo(meta_line(meta), err=True)  # the CSV's first row is its header
-            write_csv(answer, sys.stdout, order)
-        elif fmt == OutFormat.jsonl:
-            write_jsonl(answer, sys.stdout, meta, order)
-        else:
-            sys.stdout.flush()
-            write_xlsx(answer, sys.stdout.buffer, meta, order)
-            sys.stdout.buffer.flush()
-        sys.stdout.flush()
-    else:
-        typer.echo(render_answer(answer, color=_color(), sort=sort.value, group=group.value if group else None), nl=False)
-
-
-def _run(command: str, query: str | None, queries: Path | None, index_dir: Path, model: str | None,
-         k: int, filters: Filters, mode: Mode, fmt: OutFormat, complete: bool = False,
-         sort: Sort = Sort.relevance, group: Group | None = None, include_low: bool = False) -> None:
-    from .export import write_hits_csv, write_hits_jsonl
-    from .render import render_hits
-
+def _check_output(query: str | None, queries: Path | None, command: str, fmt: OutFormat) -> None:
+    """Exit 2 for a combination of query and format that cannot be written."""
     if (query is None) == (queries is None):
         _fail("give a query, or --queries FILE (not both)", 2)
     if queries is not None and fmt in (OutFormat.csv, OutFormat.xlsx):
@@ -372,26 +223,27 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
         _fail("--format xlsx is for ask (a cited answer); search writes csv or jsonl", 2)
     if fmt == OutFormat.xlsx and sys.stdout.isatty():
         _fail("--format xlsx writes a binary workbook: redirect it to a file (> answer.xlsx)", 2)
-    batch = _read_queries(queries) if queries is not None else []
+
+
+def _run(command: str, query: str | None, queries: Path | None, index_dir: Path, model: str | None,
+         k: int, filters: Filters, mode: Mode, fmt: OutFormat, complete: bool = False,
+         sort: Sort = Sort.relevance, group: Group | None = None, include_low: bool = False) -> None:
+    _check_output(query, queries, command, fmt)
+    try:
+        batch = read_queries(queries) if queries is not None else []
+    except KoritsuError as exc:
+        _fail_with(exc)
     idx, filters = _open(index_dir, model, filters)
     try:
         if queries is not None:
             _batch(command, idx, batch, k, filters, mode, complete, include_low)
         elif command == "search":
             assert query is not None
-            hits = idx.search(query, k=k, filters=filters, mode=mode.value)
-            if fmt == OutFormat.json:
-                _dump([h.to_dict() for h in hits])
-            elif fmt == OutFormat.csv:
-                write_hits_csv(hits, sys.stdout)
-            elif fmt == OutFormat.jsonl:
-                write_hits_jsonl(hits, sys.stdout)
-            else:
-                typer.echo(render_hits(hits))
+            write_hits(idx.search(query, k=k, filters=filters, mode=mode.value), fmt)
         else:
             assert query is not None
             answer = idx.ask(query, k=k, filters=filters, mode=mode.value, complete=complete, include_low=include_low)
-            _answer_out(answer, idx, fmt, sort, group)
+            write_answer(answer, idx, fmt, sort, group)
     except KoritsuError as exc:
         _fail_with(exc)
 
@@ -399,14 +251,14 @@ def _run(command: str, query: str | None, queries: Path | None, index_dir: Path,
 @app.command(cls=PlainCommand)
 def search(
     query: Annotated[Optional[str], typer.Argument(metavar="QUERY", help="What to look for.")] = None,
-    queries: QueriesOpt = None,
-    index_dir: IndexOpt = DEFAULT_INDEX,
-    model: ModelOpt = None,
+    queries: opt.QueriesOpt = None,
+    index_dir: opt.IndexOpt = DEFAULT_INDEX,
+    model: opt.ModelOpt = None,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=1000, metavar="N", help="Number of passages.")] = 10,
-    ministry: MinistryOpt = None, doc: DocOpt = None, section: SectionOpt = None,
-    field: FieldOpt = None, kind: KindOpt = None, need: NeedOpt = None,
-    mode: ModeOpt = Mode.hybrid,
-    fmt: OutFormatOpt = OutFormat.text,
+    ministry: opt.MinistryOpt = None, doc: opt.DocOpt = None, section: opt.SectionOpt = None,
+    field: opt.FieldOpt = None, kind: opt.KindOpt = None, need: opt.NeedOpt = None,
+    mode: opt.ModeOpt = Mode.hybrid,
+    fmt: opt.OutFormatOpt = OutFormat.text,
 ) -> None:
     """Ranked passages for a query."""
     _run("search", query, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind, need), mode, fmt)
@@ -415,9 +267,9 @@ def search(
 @app.command(cls=PlainCommand)
 def ask(
     question: Annotated[Optional[str], typer.Argument(metavar="QUESTION", help="A question or keywords, Japanese or English.")] = None,
-    queries: QueriesOpt = None,
-    index_dir: IndexOpt = DEFAULT_INDEX,
-    model: ModelOpt = None,
+    queries: opt.QueriesOpt = None,
+    index_dir: opt.IndexOpt = DEFAULT_INDEX,
+    model: opt.ModelOpt = None,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=200, metavar="N", help="Number of answer items (see --all).")] = 10,
     complete: Annotated[bool, typer.Option("--all", help="Every 高 and 中 item, not only the first N (see --include-low).")] = False,
     include_low: Annotated[bool, typer.Option("--include-low", help="With --all: the 低 items too (everything above the relevance cut).")] = False,
@@ -427,10 +279,10 @@ def ask(
     group: Annotated[
         Optional[Group], typer.Option("--group", metavar="ministry|section", help="Group the items under ministry or section headings.")
     ] = None,
-    ministry: MinistryOpt = None, doc: DocOpt = None, section: SectionOpt = None,
-    field: FieldOpt = None, kind: KindOpt = None, need: NeedOpt = None,
-    mode: ModeOpt = Mode.hybrid,
-    fmt: OutFormatOpt = OutFormat.text,
+    ministry: opt.MinistryOpt = None, doc: opt.DocOpt = None, section: opt.SectionOpt = None,
+    field: opt.FieldOpt = None, kind: opt.KindOpt = None, need: opt.NeedOpt = None,
+    mode: opt.ModeOpt = Mode.hybrid,
+    fmt: opt.OutFormatOpt = OutFormat.text,
 ) -> None:
     """Measures and statements that answer a question, with citations."""
     _run("ask", question, queries, index_dir, model, k, _filters(ministry, doc, section, field, kind, need), mode, fmt,
@@ -440,18 +292,15 @@ def ask(
 @app.command(cls=PlainCommand)
 def measure(
     number: Annotated[int, typer.Argument(metavar="N", help="The 施策No.")],
-    index_dir: IndexOpt = DEFAULT_INDEX,
+    index_dir: opt.IndexOpt = DEFAULT_INDEX,
     series: Annotated[
         Optional[str], typer.Option("--series", metavar="NAME", help="The plan, when several plans number their measures.")
     ] = None,
-    fmt: FormatOpt = Format.text,
+    fmt: opt.FormatOpt = Format.text,
 ) -> None:
     """One measure across documents: the plan's commitment beside the status report's result."""
-    from .library import open_index
-    from .render import render_measure
-
     try:
-        idx = open_index(index_dir)
+        idx = Index.open(index_dir)
         found = idx.measure(number, series=series)
     except KoritsuError as exc:
         _fail_with(exc)
@@ -460,40 +309,36 @@ def measure(
         span = f"{numbers[0]}–{numbers[-1]}" if numbers else "none"
         _fail(f"no measure 施策No.{number} in {index_dir} (measures in this index: {span})")
     if fmt == Format.json:
-        _dump(found.to_dict())
+        dump(found.to_dict())
     else:
         typer.echo(render_measure(found), nl=False)
 
 
 @app.command(cls=PlainCommand)
-def info(index_dir: IndexOpt = DEFAULT_INDEX) -> None:
+def info(index_dir: opt.IndexOpt = DEFAULT_INDEX) -> None:
     """Show an index's manifest."""
-    from .index.manifest import Manifest
-
     try:
-        _dump(Manifest.read(index_dir).to_dict())
+        dump(read_manifest(index_dir))
     except KoritsuError as exc:
         _fail_with(exc)
 
 
 @app.command("glossary-gaps", cls=PlainCommand)
 def glossary_gaps(
-    index_dir: IndexOpt = DEFAULT_INDEX,
+    index_dir: opt.IndexOpt = DEFAULT_INDEX,
     glossary: Annotated[Optional[str], typer.Option(
         "--glossary", metavar="PATH|default|none", help="Check against this glossary (default: the index's own).")] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many terms to list.")] = 200,
     min_passages: Annotated[int, typer.Option("--min-passages", min=1, help="Ignore terms in fewer passages.")] = 2,
-    fmt: FormatOpt = Format.text,
+    fmt: opt.FormatOpt = Format.text,
 ) -> None:
     """List frequent corpus terms that no glossary entry reaches (term, passages, example), to extend a glossary."""
-    from .glossary_gaps import index_gaps
-
     try:
-        gaps = index_gaps(index_dir, glossary, top, min_passages)
+        gaps = find_glossary_gaps(index_dir, glossary, top, min_passages)
     except KoritsuError as exc:
         _fail_with(exc)
     if fmt == Format.json:
-        _dump([g.__dict__ for g in gaps])
+        dump([g.__dict__ for g in gaps])
     else:
         for g in gaps:
             typer.echo(f"{g.term}\t{g.passages}\t{g.example}")
@@ -501,28 +346,25 @@ def glossary_gaps(
 
 @app.command(cls=PlainCommand)
 def serve(
-    index_dir: IndexOpt = DEFAULT_INDEX,
+    index_dir: opt.IndexOpt = DEFAULT_INDEX,
     corpus: Annotated[
         Path, typer.Option("--corpus", metavar="DIR", help="Corpus to index first if the index does not exist.")
     ] = DEFAULT_CORPUS,
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="Address to bind (loopback unless told otherwise).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port; a taken port is an error, 0 picks any free port.")] = 7860,
-    model: ModelOpt = None,
+    model: opt.ModelOpt = None,
     allow_hosts: Annotated[Optional[list[str]], typer.Option(
         "--allow-host", metavar="NAME",
         help="Also answer to this Host name (repeatable); loopback names and --host are always allowed.")] = None,
 ) -> None:
     """Start the web app (builds the index first if it does not exist)."""
-    from .library import open_index
-    from .pipeline import build_default_index, embedder_for
-
     try:
         if not (index_dir / "manifest.json").exists():
             _require_paths([corpus])
             typer.echo(f"No index at {index_dir}: building it from {corpus} first.", err=True)
-            report = build_default_index([corpus], index_dir, model=model, progress=True)
+            report = build_index([corpus], index_dir, BuildOptions(model=model, progress=True))
             typer.echo(f"{index_dir}: {report.summary()}", err=True)
-        idx = open_index(index_dir, embedder=embedder_for(model) if model else None)
+        idx = Index.open(index_dir, model=model)
         from .web.server import choose_port
         from .web.server import serve as serve_app
 

@@ -136,3 +136,60 @@ DEFAULT_MAX_FILE_MB = 20.0
 def max_file_bytes(mb: float) -> int | None:
     """--max-file-mb in bytes (None for 0: no limit)."""
     return int(mb * 1024 * 1024) if mb > 0 else None
+
+
+# `index`'s own options.
+FaissTypeOpt = Annotated[Optional[str], typer.Option(
+    "--faiss-type", metavar="flat|hnsw|ivf", help="flat (exact), hnsw or ivf; default by corpus size.")]
+RebuildOpt = Annotated[bool, typer.Option("--rebuild", help="Ignore the existing index and re-embed everything.")]
+WaitOpt = Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0,
+                                        help="Wait this long for another build of the same index to finish.")]
+EngineOpt = Annotated[Optional[str], typer.Option(
+    "--engine", metavar="faiss|milvus",
+    help="Where the dense and sparse indexes live: faiss (in the index folder, the default) or milvus.")]
+UriOpt = Annotated[Optional[str], typer.Option(
+    "--uri", metavar="URI", help="Milvus: a Milvus Lite file (./milvus.db, also inside the index folder) or a "
+                                 "server (http://host:19530).")]
+TokenOpt = Annotated[Optional[str], typer.Option(
+    "--token", metavar="TOKEN", help="Milvus: user:password or API key (else $KORITSU_MILVUS_TOKEN); never stored.")]
+CollectionOpt = Annotated[Optional[str], typer.Option(
+    "--collection", metavar="NAME", help="Milvus: the collections' base name (default: the index folder's name).")]
+EmbedOnlyOpt = Annotated[Optional[Path], typer.Option(
+    "--embed-only", metavar="DIR",
+    help="Only embed: write vector files into DIR (no index) for a later build with --vectors DIR.")]
+ShardOpt = Annotated[str, typer.Option(
+    "--shard", metavar="K/N", help="With --embed-only: embed only the passages of shard K of N.")]
+VectorsOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--vectors", metavar="DIR", help="Use the vectors of --embed-only output in DIR instead of embedding (repeatable).")]
+GlossaryOpt = Annotated[Optional[str], typer.Option(
+    "--glossary", metavar="PATH|default|none",
+    help="English → Japanese query glossary (TSV, see koritsu_search/data/README.md): a file, the package's "
+         "(default) or none. The index keeps a copy; later runs keep it.")]
+NeedsOpt = Annotated[Optional[str], typer.Option(
+    "--needs", metavar="PATH|default|none",
+    help="Needs taxonomy (TOML, see koritsu_search/data/README.md): callers' words bridged to the documents' "
+         "words; a file, the package's (default) or none. The index keeps a copy; later runs keep it.")]
+
+# The library names its options in its errors' fixes; the command line shows its own flags instead.
+FLAGS = {
+    "password": "--password", "max_bytes": "--max-file-mb", "kind": "--kind", "wait": "--wait",
+    "engine": "--engine", "uri": "--uri", "token": "--token", "collection": "--collection",
+    "dense_type": "--faiss-type", "model": "--model", "shard": "--shard", "vectors": "--vectors",
+    "glossary": "--glossary", "needs": "--needs", "port": "--port", "series": "--series", "k": "--k",
+    "include_low": "--include-low", "complete": "--all", "embed_only": "index --embed-only DIR",
+    "allow_downloads": "koritsu-search --allow-download COMMAND …",
+}
+
+
+def flag_term(name: str, value: object) -> str:
+    """How the command line spells a library option named in an error's fix."""
+    if name == "build":
+        return f"koritsu-search index --index {value} SOURCES"
+    if name == "rebuild":
+        return "--rebuild" if value is True else f"koritsu-search index --index {value} --rebuild SOURCES"
+    if name == "ocr":
+        return "drop --no-ocr" if value else "--no-ocr"
+    if name.startswith("filter_"):
+        return f"--{name[7:]}"
+    flag = FLAGS.get(name, f"--{name.replace('_', '-')}")
+    return f"{flag} {value}" if value is not None and flag.startswith("--") else flag

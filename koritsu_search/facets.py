@@ -19,7 +19,7 @@ from .listing import kind_label, ministry_order
 from .models import Filters
 
 if TYPE_CHECKING:
-    from .library import Index
+    from .index.store import IndexStore
 
 LISTED_CHARS = 240  # valid values named in an error message: about this many characters
 MIN_LISTED = 5  # and at least this many values
@@ -35,14 +35,14 @@ class UnknownFilterValue(FilterError):
         self.value = value
         self.suggestions = suggestions
         self.valid = valid
-        parts = [f"{option}: {problem}."]
+        parts = [f"{{filter_{option}}}: {problem}."]
         if suggestions:
             parts.append(f"Did you mean: {', '.join(suggestions)}?")
         if valid:
             parts.append(f"Valid values ({len(valid)}): {_listing(valid)}")
         else:
             parts.append("This index has none.")
-        super().__init__(" ".join(parts))
+        super().__init__(" ".join(parts), {f"filter_{option}": value})
 
 
 class FilterErrors(FilterError):
@@ -50,7 +50,7 @@ class FilterErrors(FilterError):
 
     def __init__(self, errors: list[UnknownFilterValue]) -> None:
         self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+        super().__init__("\n".join(e.template for e in errors), {k: v for e in errors for k, v in e.options.items()})
 
 
 @dataclass
@@ -59,7 +59,7 @@ class _Checked:
     errors: list[UnknownFilterValue]
 
 
-def check_filters(index: Index, filters: Filters) -> Filters:
+def check_filters(index: IndexStore, filters: Filters) -> Filters:
     """A normalized copy of filters whose every value exists in the index; FilterError otherwise.
 
     Ministry short forms and English names become the official name (厚労省 → 厚生労働省),
@@ -78,9 +78,9 @@ def check_filters(index: Index, filters: Filters) -> Filters:
         _ministries(filters.ministries, facets["ministries"]),
         _documents(filters.doc_ids, facets["documents"], titles, doc_labels),
         _sections(filters.sections, facets["sections"]),
-        _exact("--field", "column", filters.fields, facets["fields"]),
+        _exact("field", "column", filters.fields, facets["fields"]),
         _kinds(filters.kinds, facets["kinds"]),
-        _exact("--need", "need", [_need_label(index, v) for v in filters.needs], facets["needs"]),
+        _exact("need", "need", [_need_label(index, v) for v in filters.needs], facets["needs"]),
     ]
     errors = [e for c in checks for e in c.errors]
     if len(errors) == 1:
@@ -90,9 +90,9 @@ def check_filters(index: Index, filters: Filters) -> Filters:
     return filters_from({f.name: c.values for f, c in zip(FILTER_FIELDS, checks, strict=True)})
 
 
-def _need_label(index: Index, value: str) -> str:
+def _need_label(index: IndexStore, value: str) -> str:
     """A need given by its id (dv) or its label: the label, as the index's tags hold it."""
-    need = index.store.needs.find(value.strip())
+    need = index.needs.find(value.strip())
     return need.label if need is not None else value
 
 
@@ -133,7 +133,7 @@ def _ministries(values: list[str], known: list[str]) -> _Checked:
             hints += [m for alias, m in ALIASES.items() if alias.isascii() and value.lower() in alias]
         alias_hits = difflib.get_close_matches(value.lower(), list(ALIASES), n=MAX_SUGGESTED, cutoff=0.75)
         hints += [ALIASES[a] for a in alias_hits]
-        errors.append(UnknownFilterValue("--ministry", raw, problem, _suggest(hints, known_set), valid))
+        errors.append(UnknownFilterValue("ministry", raw, problem, _suggest(hints, known_set), valid))
     return _Checked(_unique(out), errors)
 
 
@@ -155,7 +155,7 @@ def _documents(values: list[str], known: list[str], titles: dict[str, list[str]]
         hints += [d for d in known if len(value) >= 2 and value.lower() in d.lower()]
         problem = f"{raw!r} is not a document id or title in this index"
         errors.append(UnknownFilterValue(
-            "--doc", raw, problem, [labels[d] for d in _unique(hints)][:MAX_SUGGESTED], [labels[d] for d in known],
+            "doc", raw, problem, [labels[d] for d in _unique(hints)][:MAX_SUGGESTED], [labels[d] for d in known],
         ))
     return _Checked(_unique(out), errors)
 
@@ -176,7 +176,7 @@ def _sections(values: list[str], known: list[str]) -> _Checked:
         scored = sorted(((_partial(loose, _loose(s)), s) for s in known), key=lambda t: -t[0])
         hints = [_cut(s) for score, s in scored if score >= 0.6][:MAX_SUGGESTED]
         problem = f"no section in this index contains {raw!r}"
-        errors.append(UnknownFilterValue("--section", raw, problem, _unique(hints), [_cut(s) for s in _unique_loose(known)]))
+        errors.append(UnknownFilterValue("section", raw, problem, _unique(hints), [_cut(s) for s in _unique_loose(known)]))
     return _Checked(_unique(out), errors)
 
 
@@ -226,7 +226,7 @@ def _kinds(values: list[str], known: list[str]) -> _Checked:
             problem = f"{raw!r} is not a record kind"
             close = difflib.get_close_matches(value, list(synonyms), n=MAX_SUGGESTED, cutoff=0.6)
             hints = [f"{synonyms[c]}（{kind_label(synonyms[c])}）" for c in close if synonyms[c] in known]
-        errors.append(UnknownFilterValue("--kind", raw, problem, _unique(hints), valid))
+        errors.append(UnknownFilterValue("kind", raw, problem, _unique(hints), valid))
     return _Checked(_unique(out), errors)
 
 

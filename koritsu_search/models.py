@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from .errors import IngestError
 
 # Record kinds (their behaviour lives in koritsu_search.ingest.kinds).
 MEASURE = "measure"
@@ -103,13 +105,19 @@ class Document:
 
 @dataclass
 class Skipped:
-    """A file that could not be read, and why."""
+    """A file that could not be read, and why (`error`: the library's error, for a caller that names
+    its options its own way, as the CLI does with flags)."""
 
     source: str
     reason: str
+    error: IngestError | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, error: IngestError, source: str | None = None) -> Skipped:
+        return cls(source if source is not None else error.source, error.reason, error)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"source": self.source, "reason": self.reason}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from .intent import asks_for_measures, is_japanese
 from .needs import DetectedNeed, Needs
 
 if TYPE_CHECKING:
-    from .index.columns import PassageStore
+    from .index.passage_store import PassageStore
 
 
 def need_priors(passages: PassageStore, ids: np.ndarray, needs: list[DetectedNeed], taxonomy: Needs,

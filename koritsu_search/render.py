@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .ingest.kinds import record_kind
-from .linking import Measure
 from .listing import BANDS_JA, group_heading, group_items, shared_counts, sort_items
+from .measures import Measure
 from .models import Answer, AnswerItem, Citation, Document, Hit
 
 NO_MATCH = "該当する施策は見つかりませんでした / No confident match."

@@ -22,16 +22,12 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .embed.base import Embedder, is_embedder
-from .errors import QueryError
 from .fusion import FusionConfig, LegScores, evidence_units, fuse
 from .glossary import Glossary
 from .index.retrieval import NO_LEG, LexicalLeg, Scope
@@ -42,73 +38,13 @@ from .need_priors import need_priors
 from .need_read import expansion_terms, read_needs
 from .needs import DetectedNeed
 from .procedural import asks_proceedings
+from .query import SearchTrace, check_k, check_mode, clean_query
 from .segment import get_segmenter
 from .synonyms import SynonymTable, merge_alternatives
+from .timing import timed
 from .translate import translate
 
-MODES = ("hybrid", "dense", "lexical")
-MAX_QUERY_CHARS = 2000
-MAX_K = 10_000
-
-
-@dataclass
-class SearchTrace:
-    """Where the time went and how the legs were weighed, for benchmarks and debugging."""
-
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    coverage: float = 0.0
-    lexical_weight: float = 0.0
-    query_terms: list[str] = field(default_factory=list)
-    prf_terms: list[str] = field(default_factory=list)
-    translated_terms: list[str] = field(default_factory=list)
-    translation_weight: float = 0.0
-    synonym_terms: list[str] = field(default_factory=list)
-    synonym_weight: float = 0.0
-    intent: Intent = field(default_factory=Intent)
-    needs: list[DetectedNeed] = field(default_factory=list)  # read from the question (hybrid mode)
-    need_terms: list[str] = field(default_factory=list)
-    measure_no: int | None = None  # a measure the question names by number
-    # The fused scores of every candidate (not only the k returned): the query's score distribution.
-    fused_max: float = 0.0
-    fused_mean: float = 0.0
-    fused_std: float = 0.0
-    dense_max: float = 0.0
-    dense_mean: float = 0.0
-    dense_std: float = 0.0
-
-
-def clean_query(query: object) -> str:
-    """Drop control characters, lone surrogates and surrounding space; refuse what cannot be searched."""
-    if isinstance(query, bytes):
-        query = query.decode("utf-8", errors="replace")
-    if not isinstance(query, str):
-        raise QueryError("the query must be text")
-    cleaned = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") or c == "\ufffd" else c for c in query
-    )
-    cleaned = " ".join(cleaned.split())
-    if not cleaned:
-        raise QueryError("the query is empty: type a word or a question")
-    if len(cleaned) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"the query is too long ({len(cleaned)} characters; at most {MAX_QUERY_CHARS}): "
-            "shorten it to the words or question you are looking for"
-        )
-    return cleaned
-
-
-def check_k(k: object) -> int:
-    """The number of results asked for: a whole number from 1 to MAX_K (search and ask alike)."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
-        raise QueryError(f"k must be a whole number from 1 to {MAX_K} (got {k!r})")
-    return int(k)
-
-
-def check_mode(mode: object) -> str:
-    if mode not in MODES:
-        raise QueryError(f"unknown search mode '{mode}'; choose one of {', '.join(MODES)}")
-    return str(mode)
-
+MS = 1000.0  # a trace's timings are in milliseconds
 
 class Searcher:
     """Hybrid search over an opened index's components; the embedder is loaded on first need."""
@@ -166,56 +102,53 @@ class Searcher:
         labels) are not read from the question, as when a reader removes one the app understood."""
         mode, k, q = check_mode(mode), check_k(k), clean_query(query)
         trace = trace if trace is not None else SearchTrace()
+        timings = trace.timings_ms
         store = self.store
         if len(store.passages) == 0:
             return []
-        t = time.perf_counter()
-        scope = Scope(filters, store.passages.select_mask(filters))
-        trace.timings_ms["filter"] = (time.perf_counter() - t) * 1000
+        with timed(timings, "filter", MS):
+            scope = Scope(filters, store.passages.select_mask(filters))
         if scope.empty:
             return []
-        engine = store.retrieval
-        n_cand = self.config.candidate_count(k)
-
-        t = time.perf_counter()
-        terms = get_segmenter().lexical_terms(q)
-        trace.query_terms = terms
-        trace.timings_ms["segment"] = (time.perf_counter() - t) * 1000
+        with timed(timings, "segment", MS):
+            terms = trace.query_terms = get_segmenter().lexical_terms(q)
         if mode == "lexical":
             return self._lexical_only(terms, scope, k, trace)
-
-        t = time.perf_counter()
-        qv = self.embedder.embed_query(q)
-        trace.timings_ms["embed"] = (time.perf_counter() - t) * 1000
+        with timed(timings, "embed", MS):
+            qv = self.embedder.embed_query(q)
         lookup = self._measure_lookup(q) if mode == "hybrid" else None
         trace.measure_no = lookup.number if lookup else None
         trace.intent = read_intent(q)
         if mode == "hybrid" and lookup is None and not (self.config.needs_skip_official and
                                                         asks_as_official(q, trace.intent)):
-            t = time.perf_counter()
-            qv = self._read_needs(q, qv, trace, set(ignore_needs))
-            trace.timings_ms["needs"] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        dense_ids = engine.dense_top(qv, n_cand, scope)
-        if mode == "hybrid" and self.config.dense_feedback and dense_ids.size:
-            qv = self._feedback_vector(qv, dense_ids)
-            dense_ids = engine.dense_top(qv, n_cand, scope)
-        trace.timings_ms["faiss"] = (time.perf_counter() - t) * 1000
-
+            with timed(timings, "needs", MS):
+                qv = self._read_needs(q, qv, trace, set(ignore_needs))
+        n_cand = self.config.candidate_count(k)
+        with timed(timings, "dense", MS):
+            dense_ids = store.retrieval.dense_top(qv, n_cand, scope)
+            if mode == "hybrid" and self.config.dense_feedback and dense_ids.size:
+                qv = self._feedback_vector(qv, dense_ids)
+                dense_ids = store.retrieval.dense_top(qv, n_cand, scope)
         if mode == "dense":
-            t = time.perf_counter()
-            ids = np.sort(dense_ids)
-            fused = dense = engine.dense_score(qv, ids)
-            bm = np.zeros(len(ids), dtype=np.float32)
+            with timed(timings, "fusion", MS):
+                ids = np.sort(dense_ids)
+                fused = dense = store.retrieval.dense_score(qv, ids)
+                bm = np.zeros(len(ids), dtype=np.float32)
         else:
-            lexical_legs = self._lexical_legs(q, terms, dense_ids, scope, trace)
-            t = time.perf_counter()
+            ids, fused, dense, bm = self._fused(q, qv, terms, dense_ids, scope, n_cand, lookup, trace)
+        with timed(timings, "fusion", MS):
+            return self._hits(ids, fused, dense, bm, k, trace)
+
+    def _fused(self, q: str, qv: np.ndarray, terms: list[str], dense_ids: np.ndarray, scope: Scope, n_cand: int,
+               lookup: MeasureLookup | None, trace: SearchTrace) -> tuple[np.ndarray, ...]:
+        """The hybrid candidates with their fused, dense and BM25 scores."""
+        lexical_legs = self._lexical_legs(q, terms, dense_ids, scope, trace)
+        with timed(trace.timings_ms, "bm25", MS):  # an engine's lexical top-N runs here
             ids = self._candidates(dense_ids, lexical_legs, trace.intent, scope.mask, n_cand, lookup)
-            trace.timings_ms["bm25"] += (time.perf_counter() - t) * 1000  # an engine's lexical top-N runs here
-            t = time.perf_counter()
-            dense = engine.dense_score(qv, ids)
+        with timed(trace.timings_ms, "fusion", MS):
+            dense = self.store.retrieval.dense_score(qv, ids)
             bm, prf, trans, syn, need = (leg.at(ids) for leg in lexical_legs)
-            trace.coverage = store.lexical.coverage(terms)
+            trace.coverage = self.store.lexical.coverage(terms)
             trace.lexical_weight = self.config.lexical_weight * trace.coverage
             legs = LegScores(
                 ids=ids, dense=dense, bm25=bm, prf=prf, translation=trans, synonym=syn,
@@ -225,29 +158,27 @@ class Searcher:
                 synonym_weight=trace.synonym_weight, need=need,
                 need_weight=self._need_weight(q) if trace.need_terms else 0.0,
             )
-            fused = fuse(legs, self.config)
+            return ids, fuse(legs, self.config), dense, bm
+
+    def _hits(self, ids: np.ndarray, fused: np.ndarray, dense: np.ndarray, bm: np.ndarray, k: int,
+              trace: SearchTrace) -> list[Hit]:
+        """The k best candidates as hits; the score distribution of every candidate goes to the trace."""
         if fused.size:
             trace.fused_max, trace.fused_mean, trace.fused_std = float(fused.max()), float(fused.mean()), float(fused.std())
             trace.dense_max, trace.dense_mean, trace.dense_std = float(dense.max()), float(dense.mean()), float(dense.std())
         order = np.argsort(-fused, kind="stable")[:k]
-        hits = [
-            Hit.from_passage(store.passages[int(ids[i])], float(fused[i]), float(dense[i]), float(bm[i]))
-            for i in order
-        ]
-        trace.timings_ms["fusion"] = (time.perf_counter() - t) * 1000
-        return hits
+        return [Hit.from_passage(self.store.passages[int(ids[i])], float(fused[i]), float(dense[i]), float(bm[i]))
+                for i in order]
 
     def _lexical_only(self, terms: list[str], scope: Scope, k: int, trace: SearchTrace) -> list[Hit]:
-        t = time.perf_counter()
-        leg = self.store.retrieval.lexical(terms, scope)
-        rows = leg.top(k)
-        bm = leg.at(rows)
-        order = np.lexsort((rows, -bm))  # by exact score, ties by row: the same on every engine
-        rows, bm = rows[order], bm[order]
-        hits = [Hit.from_passage(self.store.passages[int(r)], float(s), None, float(s))
-                for r, s in zip(rows.tolist(), bm.tolist(), strict=True)]
-        trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
-        return hits
+        with timed(trace.timings_ms, "bm25", MS):
+            leg = self.store.retrieval.lexical(terms, scope)
+            rows = leg.top(k)
+            bm = leg.at(rows)
+            order = np.lexsort((rows, -bm))  # by exact score, ties by row: the same on every engine
+            rows, bm = rows[order], bm[order]
+            return [Hit.from_passage(self.store.passages[int(r)], float(s), None, float(s))
+                    for r, s in zip(rows.tolist(), bm.tolist(), strict=True)]
 
     def _lexical_legs(
         self, q: str, terms: list[str], dense_ids: np.ndarray, scope: Scope, trace: SearchTrace
@@ -255,7 +186,12 @@ class Searcher:
         """BM25 of the query, of feedback terms from the top dense passages, of the glossary's
         translation of the query's English words, and of the query terms' dictionary synonyms
         (each 0 outside the scope)."""
-        t = time.perf_counter()
+        with timed(trace.timings_ms, "bm25", MS):
+            return self._lexical_legs_untimed(q, terms, dense_ids, scope, trace)
+
+    def _lexical_legs_untimed(
+        self, q: str, terms: list[str], dense_ids: np.ndarray, scope: Scope, trace: SearchTrace
+    ) -> tuple[LexicalLeg, LexicalLeg, LexicalLeg, LexicalLeg, LexicalLeg]:
         engine = self.store.retrieval
         bm = engine.lexical(terms, scope)
         prf: LexicalLeg = NO_LEG
@@ -272,7 +208,6 @@ class Searcher:
                 trans = engine.lexical(trace.translated_terms, scope)
         syn = self._synonym_leg(q, scope, trace)
         need = engine.lexical(trace.need_terms, scope) if trace.need_terms and self.config.need_weight else NO_LEG
-        trace.timings_ms["bm25"] = (time.perf_counter() - t) * 1000
         return bm, prf, trans, syn, need
 
     def _read_needs(self, q: str, qv: np.ndarray, trace: SearchTrace, ignore: set[str]) -> np.ndarray:

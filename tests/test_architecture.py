@@ -74,3 +74,43 @@ def test_search_and_answer_never_import_the_library_facade() -> None:
     files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     for name in ("koritsu_search.search", "koritsu_search.answer", "koritsu_search.index.store"):
         assert "koritsu_search.library" not in imports_of(files[name], name, set(files))
+
+
+# The command line's allowed imports: the library, its own option and output modules, and the
+# presentation modules (text, exports, grouping, the web app).
+CLI_MAY_IMPORT = {
+    "koritsu_search", "koritsu_search.library", "koritsu_search.cli_options", "koritsu_search.cli_output",
+    "koritsu_search.render", "koritsu_search.export", "koritsu_search.listing", "koritsu_search.web.server",
+}
+MAX_FUNCTION_LINES = 80
+MAX_MODULE_LINES = 400
+
+
+def test_the_cli_reaches_the_package_only_through_the_library_and_presentation() -> None:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    for name in ("koritsu_search.cli", "koritsu_search.cli_output"):
+        imported = imports_of(files[name], name, set(files))
+        assert "koritsu_search.library" in imported  # the walk sees the CLI's imports at all
+        assert imported <= CLI_MAY_IMPORT, sorted(imported - CLI_MAY_IMPORT)
+
+
+def test_presentation_modules_never_build_or_open_an_index_themselves() -> None:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    for name in ("koritsu_search.cli_output", "koritsu_search.render", "koritsu_search.export"):
+        imported = imports_of(files[name], name, set(files))
+        assert not {m for m in imported if m.startswith(("koritsu_search.index", "koritsu_search.search"))}, name
+
+
+def test_no_function_over_80_lines_and_no_module_over_400() -> None:
+    long_functions, long_modules = [], []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            long_modules.append(f"{path.relative_to(PACKAGE)}: {len(text.splitlines())}")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long_functions.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}: {length}")
+    assert not long_modules, long_modules
+    assert not long_functions, long_functions

@@ -20,6 +20,7 @@ from koritsu_search.cli import app
 from koritsu_search.errors import IndexBusyError
 from koritsu_search.index.build import build_index
 from koritsu_search.index.swap import build_lock
+from koritsu_search.library import BuildOptions
 
 from conftest import FakeEmbedder
 
@@ -52,11 +53,11 @@ def test_a_second_build_fails_clearly_or_waits(corpus: Path, tmp_path: Path) -> 
     index_dir = tmp_path / "idx"
     holder = _hold_in_another_process(index_dir)
     try:
-        with pytest.raises(IndexBusyError, match=r"another build is writing .*idx.*--wait"):
+        with pytest.raises(IndexBusyError, match=r"another build is writing .*idx.*queue behind it \(wait="):
             build_index([corpus], index_dir, embedder=FakeEmbedder())
         t0 = time.monotonic()
         with pytest.raises(IndexBusyError, match="after waiting 0.5 s"):
-            build_index([corpus], index_dir, embedder=FakeEmbedder(), wait=0.5)
+            build_index([corpus], index_dir, BuildOptions(wait=0.5), embedder=FakeEmbedder())
         assert time.monotonic() - t0 >= 0.5
         result = CliRunner().invoke(app, ["index", str(corpus), "--index", str(index_dir)])
         assert result.exit_code == 1 and "another build is writing" in result.output
@@ -64,7 +65,7 @@ def test_a_second_build_fails_clearly_or_waits(corpus: Path, tmp_path: Path) -> 
     finally:
         holder.kill()  # kill -9: a lock must not outlive its process
         holder.wait()
-    report = build_index([corpus], index_dir, embedder=FakeEmbedder(), wait=10)
+    report = build_index([corpus], index_dir, BuildOptions(wait=10), embedder=FakeEmbedder())
     assert report.documents == 1
 
 
@@ -73,7 +74,7 @@ def test_a_waiting_build_runs_once_the_other_finishes(corpus: Path, tmp_path: Pa
     holder = _hold_in_another_process(index_dir)
     threading.Timer(0.5, lambda: holder.send_signal(signal.SIGTERM)).start()
     try:
-        report = build_index([corpus], index_dir, embedder=FakeEmbedder(), wait=30)
+        report = build_index([corpus], index_dir, BuildOptions(wait=30), embedder=FakeEmbedder())
     finally:
         holder.kill()
         holder.wait()

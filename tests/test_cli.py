@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from koritsu_search import cli
+from koritsu_search import cli_output
 from koritsu_search.cli import app
 from koritsu_search.export import CSV_COLUMNS, HIT_COLUMNS
 from koritsu_search.library import Index
@@ -28,9 +28,9 @@ runner = CliRunner()
 
 def use_fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
     import koritsu_search.embed as embed
-    import koritsu_search.pipeline as pipeline
+    import koritsu_search.library as library
 
-    monkeypatch.setattr(pipeline, "embedder_for", lambda model=None: FakeEmbedder)
+    monkeypatch.setattr(library, "embedder_for", lambda model=None: FakeEmbedder)
     monkeypatch.setattr(embed, "model_id_for", lambda model=None: FakeEmbedder.model_id)
     monkeypatch.setattr(embed, "load_embedder", lambda model=None, cache_dir=None: FakeEmbedder())
 
@@ -335,7 +335,7 @@ def test_ask_text_shows_bands_and_total_and_is_plain_when_piped(seed_cli: Path, 
 
 def test_ask_colours_highlights_on_a_terminal(seed_cli: Path, calibrated: list[dict[str, Any]],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_color", lambda: True)
+    monkeypatch.setattr(cli_output, "_color", lambda: True)
     result = runner.invoke(app, ["ask", BROAD, "--index", str(seed_cli)], color=True)
     assert "\x1b[1;33m" in result.stdout and "**" not in result.stdout
 

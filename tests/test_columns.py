@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from koritsu_search.errors import IndexLoadError
-from koritsu_search.index.columns import PassageStore
+from koritsu_search.index.passage_store import PassageStore
 from koritsu_search.models import Filters
 
 
@@ -67,5 +67,5 @@ def test_a_damaged_row_is_an_index_load_error_with_the_rebuild_hint(seed_index_d
     (copy / "passages.jsonl").write_bytes(bytes(data))
     store = PassageStore(copy)
     assert store[1].passage_id
-    with pytest.raises(IndexLoadError, match=r"line 1 is damaged.*--rebuild"):
+    with pytest.raises(IndexLoadError, match=r"line 1 is damaged.*BuildOptions\(rebuild=True\)"):
         store[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from koritsu_search import open_index, segment
+from koritsu_search.cli_options import flag_term
 from koritsu_search.errors import IndexMismatchError
 from koritsu_search.fusion import FusionConfig
 from koritsu_search.index.build import build_index
@@ -43,7 +44,8 @@ def test_changing_a_tokenizer_rule_makes_index_resegment(small_index: tuple[Path
     monkeypatch.setattr(segment.get_segmenter(), "_term_cache", {})
     with pytest.raises(IndexMismatchError) as err:
         open_index(idx, embedder=FakeEmbedder())
-    assert "tokenizer version" in str(err.value) and f"koritsu-search index --index {idx}" in str(err.value)
+    assert "tokenizer version" in str(err.value) and f"koritsu_search.build(SOURCES, '{idx}')" in str(err.value)
+    assert f"koritsu-search index --index {idx} SOURCES" in err.value.render(flag_term)
     report = build_index([corpus], idx, embedder=FakeEmbedder())
     assert report.segmented == report.passages > 0 and report.embedded == 0
     assert "地域" not in open_index(idx, embedder=FakeEmbedder()).store.lexical.vocab
@@ -62,7 +64,7 @@ def test_index_built_with_another_sudachi_dictionary_is_refused(small_index: tup
         open_index(idx, embedder=FakeEmbedder())
     msg = str(err.value)
     assert "sudachidict_full 20200101" in msg and current_contract()["sudachi_dictionary"] in msg
-    assert "koritsu-search index" in msg
+    assert "koritsu_search.build(SOURCES" in msg and "koritsu-search index" in err.value.render(flag_term)
 
 
 def test_another_dictionary_makes_index_resegment(small_index: tuple[Path, Path]) -> None:

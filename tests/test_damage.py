@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from koritsu_search import open_index
 from koritsu_search.cli import app
+from koritsu_search.cli_options import flag_term
 from koritsu_search.errors import IndexLoadError
 from koritsu_search.index.build import build_index
 
@@ -73,8 +74,9 @@ def damaged(request: pytest.FixtureRequest, seed_index_dir: Path, tmp_path: Path
 
 
 def test_opening_a_damaged_index_is_an_index_load_error_with_the_rebuild_hint(damaged: Path) -> None:
-    with pytest.raises(IndexLoadError, match=r"--rebuild"):
+    with pytest.raises(IndexLoadError, match=r"BuildOptions\(rebuild=True\)") as err:
         open_index(damaged, embedder=FakeEmbedder())
+    assert f"koritsu-search index --index {damaged} --rebuild SOURCES" in err.value.render(flag_term)
 
 
 @pytest.mark.parametrize("command", [["search", "--mode", "lexical", "地域"], ["serve", "--port", "0"]])

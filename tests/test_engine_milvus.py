@@ -23,10 +23,11 @@ from typer.testing import CliRunner
 import koritsu_search.index.milvus.connect as connect_module
 from koritsu_search import open_index
 from koritsu_search.cli import app
-from koritsu_search.errors import KoritsuError
+from koritsu_search.cli_options import flag_term
+from koritsu_search.errors import KoritsuError, OptionError
 from koritsu_search.index.build import build_index
-from koritsu_search.index.engine_spec import EngineSpec
 from koritsu_search.index.milvus.connect import EngineError, connect, disconnect
+from koritsu_search.library import BuildOptions, EngineSpec
 
 from conftest import CORPUS, MEASURES_TXT, FakeEmbedder
 
@@ -38,10 +39,9 @@ BUILD = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
 from conftest import FakeEmbedder
-from koritsu_search.index.build import build_index
-from koritsu_search.index.engine_spec import EngineSpec
-build_index([sys.argv[2]], sys.argv[3], embedder=FakeEmbedder(), engine=EngineSpec("milvus", uri=sys.argv[4]),
-            progress=True)
+from koritsu_search.library import BuildOptions, EngineSpec, build
+build([sys.argv[2]], sys.argv[3], BuildOptions(engine=EngineSpec("milvus", uri=sys.argv[4]), progress=True),
+      embedder=FakeEmbedder())
 """
 
 HOLD = r"""
@@ -61,7 +61,7 @@ def milvus_index(tmp_path: Path, seed_index_dir: Path) -> tuple[Path, Path, str]
     d = tmp_path / "idx"
     shutil.copytree(seed_index_dir, d)
     uri = str(tmp_path / "milvus.db")
-    build_index([corpus], d, embedder=FakeEmbedder(), engine=EngineSpec("milvus", uri=uri))
+    build_index([corpus], d, BuildOptions(engine=EngineSpec("milvus", uri=uri)), embedder=FakeEmbedder())
     return d, corpus, uri
 
 
@@ -114,7 +114,7 @@ def test_a_build_killed_while_writing_leaves_the_previous_alias_serving(milvus_i
     assert after.search("フードドライブ", k=5)
     after.close()
 
-    report = build_index([corpus], d, embedder=FakeEmbedder(), engine=EngineSpec("milvus", uri=uri))
+    report = build_index([corpus], d, BuildOptions(engine=EngineSpec("milvus", uri=uri)), embedder=FakeEmbedder())
     assert report.engine["collection"] != info["collection"]
     done = open_index(d, embedder=FakeEmbedder())
     done_client = done.store.retrieval.client  # type: ignore[attr-defined]
@@ -256,7 +256,7 @@ def test_a_lost_collection_is_a_load_error_with_the_rebuild_command(milvus_index
     result = runner.invoke(app, ["search", "--index", str(d), "--mode", "lexical", "相談"])
     assert result.exit_code == 1, result.output
     assert "is gone" in result.output and "--rebuild" in result.output and "--engine milvus" in result.output
-    build_index([corpus], d, embedder=FakeEmbedder(), rebuild=True)  # the URI is kept from the manifest
+    build_index([corpus], d, BuildOptions(rebuild=True), embedder=FakeEmbedder())  # the URI is kept from the manifest
     assert open_index(d, embedder=FakeEmbedder()).search("相談", k=3, mode="lexical")
 
 
@@ -265,22 +265,22 @@ def test_a_collection_name_serving_another_index_is_refused(milvus_index: tuple[
     d, corpus, uri = milvus_index
     other = tmp_path / "other" / d.name  # the same folder name: the same default collection name
     with pytest.raises(EngineError, match="serves another index"):
-        build_index([corpus], other, embedder=FakeEmbedder(), engine=EngineSpec("milvus", uri=uri))
+        build_index([corpus], other, BuildOptions(engine=EngineSpec("milvus", uri=uri)), embedder=FakeEmbedder())
     assert open_index(d, embedder=FakeEmbedder()).search("相談", k=3)  # untouched
-    build_index([corpus], other, embedder=FakeEmbedder(), engine=EngineSpec("milvus", uri=uri, collection="other"))
+    build_index([corpus], other, BuildOptions(engine=EngineSpec("milvus", uri=uri, collection="other")), embedder=FakeEmbedder())
     assert open_index(other, embedder=FakeEmbedder()).manifest.engine["alias"].startswith("other_")
 
 
 def test_engine_options_are_checked(tmp_path: Path) -> None:
-    with pytest.raises(KoritsuError, match="--engine milvus"):
-        EngineSpec("faiss", uri="x.db").resolved_name(None)
-    with pytest.raises(KoritsuError, match="unknown engine"):
-        EngineSpec("elastic").resolved_name(None)
-    with pytest.raises(EngineError, match="must end in .db"):
-        build_index([CORPUS], tmp_path / "idx", embedder=FakeEmbedder(), engine=EngineSpec("milvus", uri="./milvus"))
-    with pytest.raises(EngineError, match="KORITSU_MILVUS_TOKEN") as err:
-        build_index([CORPUS], tmp_path / "idx", embedder=FakeEmbedder(),
-                    engine=EngineSpec("milvus", uri="https://root:s3cret@milvus.example:19530"))
+    with pytest.raises(OptionError, match="options of the milvus engine") as faiss_err:
+        build_index([CORPUS], tmp_path / "idx", BuildOptions(engine=EngineSpec("faiss", uri="x.db")), embedder=FakeEmbedder())
+    assert "engine='milvus'" in str(faiss_err.value) and "--engine milvus" in faiss_err.value.render(flag_term)
+    with pytest.raises(OptionError, match="unknown engine 'elastic'; choose one of faiss, milvus"):
+        build_index([CORPUS], tmp_path / "idx", BuildOptions(engine=EngineSpec("elastic")), embedder=FakeEmbedder())
+    with pytest.raises(OptionError, match="must end in .db"):
+        build_index([CORPUS], tmp_path / "idx", BuildOptions(engine=EngineSpec("milvus", uri="./milvus")), embedder=FakeEmbedder())
+    with pytest.raises(OptionError, match="KORITSU_MILVUS_TOKEN") as err:
+        build_index([CORPUS], tmp_path / "idx", BuildOptions(engine=EngineSpec("milvus", uri="https://root:s3cret@milvus.example:19530")), embedder=FakeEmbedder())
     assert "s3cret" not in str(err.value)
     assert not (tmp_path / "idx").exists()
 
@@ -306,8 +306,7 @@ def test_vectors_embedded_apart_in_shards_are_loaded_by_a_later_build(tmp_path: 
     again = embed_only([CORPUS], out, FakeEmbedder, (0, 2))
     assert again.embedded == 0 and again.already == reports[0].passages  # a rerun goes on, not over
     uri = str(tmp_path / "milvus.db")
-    report = build_index([CORPUS], tmp_path / "idx", embedder=_NoEmbedder(), vectors_from=[out],
-                         engine=EngineSpec("milvus", uri=uri))
+    report = build_index([CORPUS], tmp_path / "idx", BuildOptions(vectors=tuple([out]), engine=EngineSpec("milvus", uri=uri)), embedder=_NoEmbedder())
     assert report.embedded == 0 and report.passages > 1000
     idx = open_index(tmp_path / "idx", embedder=FakeEmbedder())
     expected = FakeEmbedder().embed_passages([idx.store.passages[0].embed_text])[0]
@@ -318,7 +317,7 @@ def test_vectors_embedded_apart_in_shards_are_loaded_by_a_later_build(tmp_path: 
         model_id = "another-model"
 
     with pytest.raises(KoritsuError, match="another-model"):
-        build_index([CORPUS], tmp_path / "idx2", embedder=Other(), vectors_from=[out])
+        build_index([CORPUS], tmp_path / "idx2", BuildOptions(vectors=tuple([out])), embedder=Other())
 
 
 def test_cli_builds_searches_and_reports_a_milvus_index(tmp_path: Path, seed_index_dir: Path,
@@ -368,7 +367,7 @@ def test_rows_left_by_a_failed_build_are_rewritten_when_term_ids_move(tmp_path: 
     uri = str(tmp_path / "milvus.db")
     d = tmp_path / "idx"
     spec = EngineSpec("milvus", uri=uri)
-    build_index([corpus], d, embedder=FakeEmbedder(), engine=spec)
+    build_index([corpus], d, BuildOptions(engine=spec), embedder=FakeEmbedder())
     (corpus / "x_late.txt").write_text("第1回 ステゴサウルス観察会の報告。\n", encoding="utf-8")
 
     def fail(*args: object, **kwargs: object) -> None:
@@ -377,9 +376,9 @@ def test_rows_left_by_a_failed_build_are_rewritten_when_term_ids_move(tmp_path: 
     with monkeypatch.context() as mp:
         mp.setattr(build_module, "write_index_files", fail)
         with pytest.raises(OSError):
-            build_index([corpus], d, embedder=FakeEmbedder(), engine=spec)  # the standby got x_late's rows
+            build_index([corpus], d, BuildOptions(engine=spec), embedder=FakeEmbedder())  # the standby got x_late's rows
     (corpus / "a_early.txt").write_text("第1回 プテラノドン飛行会の報告。\n", encoding="utf-8")  # sorts first: new ids
-    third = build_index([corpus], d, embedder=FakeEmbedder(), engine=spec)
+    third = build_index([corpus], d, BuildOptions(engine=spec), embedder=FakeEmbedder())
     assert third.engine["rows_written"] < 10  # incremental: the weighting did not change
     idx = open_index(d, embedder=FakeEmbedder())
     for word, doc in (("ステゴサウルス", "x_late"), ("プテラノドン", "a_early")):

@@ -13,6 +13,7 @@ from koritsu_search.cli import app
 from koritsu_search.errors import IndexLoadError
 from koritsu_search.glossary import GlossaryError, load_glossary, parse_glossary
 from koritsu_search.index.build import build_index
+from koritsu_search.library import BuildOptions
 from koritsu_search.translate import default_glossary, translate
 
 from conftest import MEASURES_TXT, MINUTES_TXT, FakeEmbedder
@@ -88,7 +89,7 @@ def test_an_index_keeps_its_glossary_and_an_update_keeps_it(tmp_path: Path, two_
     custom = tmp_path / "mine.tsv"
     custom.write_text("# my glossary\ncaller hotline\t孤独・孤立相談ダイヤル\n", encoding="utf-8")
     idx_dir = tmp_path / "idx"
-    build_index([two_docs], idx_dir, embedder=FakeEmbedder(), glossary=custom)
+    build_index([two_docs], idx_dir, BuildOptions(glossary=custom), embedder=FakeEmbedder())
     manifest = json.loads((idx_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["contract"]["glossary"] == str(custom)
     assert manifest["contract"]["glossary_sha256"] == load_glossary(custom).sha256
@@ -108,13 +109,13 @@ def test_an_index_keeps_its_glossary_and_an_update_keeps_it(tmp_path: Path, two_
     build_index([two_docs], idx_dir, embedder=FakeEmbedder())  # an update without --glossary keeps it
     assert open_index(idx_dir, embedder=FakeEmbedder()).searcher.glossary.get(("caller", "hotline"))
 
-    build_index([two_docs], idx_dir, embedder=FakeEmbedder(), glossary="none")
+    build_index([two_docs], idx_dir, BuildOptions(glossary="none"), embedder=FakeEmbedder())
     assert not (idx_dir / "glossary.tsv").exists()
     trace = SearchTrace()
     open_index(idx_dir, embedder=FakeEmbedder()).search("dementia cafe", k=5, trace=trace)
     assert trace.translated_terms == [] and trace.translation_weight == 0
 
-    build_index([two_docs], idx_dir, embedder=FakeEmbedder(), glossary="default")
+    build_index([two_docs], idx_dir, BuildOptions(glossary="default"), embedder=FakeEmbedder())
     assert open_index(idx_dir, embedder=FakeEmbedder()).searcher.glossary.get(("dementia", "cafe"))
 
 
@@ -145,7 +146,7 @@ def test_glossary_gaps_lists_frequent_terms_no_entry_reaches(tmp_path: Path, two
     custom = tmp_path / "small.tsv"
     custom.write_text("dementia\t認知症\n", encoding="utf-8")
     idx_dir = tmp_path / "idx"
-    build_index([two_docs], idx_dir, embedder=FakeEmbedder(), glossary=custom)
+    build_index([two_docs], idx_dir, BuildOptions(glossary=custom), embedder=FakeEmbedder())
     r = CliRunner().invoke(app, ["glossary-gaps", "--index", str(idx_dir), "--top", "300", "--format", "json"])
     assert r.exit_code == 0, r.output
     gaps = json.loads(r.stdout)

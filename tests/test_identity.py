@@ -10,6 +10,7 @@ import pytest
 
 from koritsu_search import open_index
 from koritsu_search.index.build import build_index
+from koritsu_search.library import BuildOptions
 
 from conftest import FakeEmbedder
 
@@ -64,7 +65,7 @@ def test_rename_gives_the_ids_of_a_rebuild_without_reparsing(tmp_path: Path) -> 
     assert report.reparsed_files == 0 and report.reused_files == 2 and report.embedded == 0
     assert [Path(s).name for s in report.removed_files] == ["old_name.txt"]
     fresh = tmp_path / "fresh"
-    build_index([corpus], fresh, embedder=FakeEmbedder(), rebuild=True)
+    build_index([corpus], fresh, BuildOptions(rebuild=True), embedder=FakeEmbedder())
     assert_same_index(idx, fresh)
     assert any(pid.startswith("new_name#") for pid in passage_ids(idx))
     assert not any(pid.startswith("old_name#") for pid in passage_ids(idx))
@@ -88,7 +89,7 @@ def test_file_moved_between_folders_and_same_name_in_two_folders(tmp_path: Path)
     assert set(keys) == {"one/report.txt", "two/report.txt", "two/notes.txt"}
     assert keys["one/report.txt"] != keys["two/report.txt"]
     fresh = tmp_path / "fresh"
-    build_index([corpus], fresh, embedder=FakeEmbedder(), rebuild=True)
+    build_index([corpus], fresh, BuildOptions(rebuild=True), embedder=FakeEmbedder())
     assert_same_index(idx, fresh)
 
 

@@ -12,6 +12,7 @@ from koritsu_search import open_index
 from koritsu_search.errors import IndexLoadError, IndexMismatchError
 from koritsu_search.index.build import build_index
 from koritsu_search.index.lexical import LexicalIndex
+from koritsu_search.library import BuildOptions, EngineSpec
 
 from conftest import MINUTES_TXT, FakeEmbedder
 
@@ -33,7 +34,7 @@ def test_seed_build_counts_and_manifest(seed_index_dir: Path) -> None:
     assert kinds == {"measures", "minutes", "plan", "generic"}  # status table, minutes, plan sheets, plan text
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
     idx = open_index(seed_index_dir, embedder=FakeEmbedder())
-    assert len(idx.store.passages) == manifest["passage_count"] == len(idx.store.dense)
+    assert len(idx.store.passages) == manifest["passage_count"] == len(idx.store.retrieval)
     measures = {m.no for m in idx.measures.values()}
     assert measures == set(range(1, 144))
     # Every measure has a name passage and at least one column passage.
@@ -123,7 +124,7 @@ def test_mismatched_model_is_refused_with_rebuild_hint(seed_index_dir: Path) -> 
     with pytest.raises(IndexMismatchError) as err:
         open_index(seed_index_dir, embedder=Other())
     msg = str(err.value)
-    assert "fake-bigram-64" in msg and "some-other-model" in msg and "koritsu-search index" in msg
+    assert "fake-bigram-64" in msg and "some-other-model" in msg and "koritsu_search.build(SOURCES" in msg
 
 
 def test_mismatched_format_is_refused(seed_index_dir: Path, tmp_path: Path) -> None:
@@ -132,17 +133,17 @@ def test_mismatched_format_is_refused(seed_index_dir: Path, tmp_path: Path) -> N
     m = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     m["format_version"] = 999
     (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match="--rebuild"):
+    with pytest.raises(IndexMismatchError, match=r"BuildOptions\(rebuild=True\)"):
         open_index(copy, embedder=FakeEmbedder())
 
 
 def test_missing_and_damaged_index_messages(tmp_path: Path, seed_index_dir: Path) -> None:
-    with pytest.raises(IndexLoadError, match="koritsu-search index"):
+    with pytest.raises(IndexLoadError, match=r"koritsu_search\.build\(SOURCES"):
         open_index(tmp_path / "nothing")
     copy = tmp_path / "copy"
     shutil.copytree(seed_index_dir, copy)
     (copy / "vectors.npy").unlink()
-    with pytest.raises(IndexLoadError, match="--rebuild"):
+    with pytest.raises(IndexLoadError, match=r"BuildOptions\(rebuild=True\)"):
         open_index(copy, embedder=FakeEmbedder())
 
 
@@ -170,7 +171,7 @@ def test_index_type_is_chosen_by_size_recorded_and_selectable(corpus_copy: Path,
     assert default_kind(EXACT_UP_TO) == "flat"
     assert default_kind(EXACT_UP_TO + 1) == "ivf"
     d = tmp_path / "ivf"
-    build_index([corpus_copy], d, embedder=FakeEmbedder(), faiss_type="ivf")
+    build_index([corpus_copy], d, BuildOptions(engine=EngineSpec(dense_type="ivf")), embedder=FakeEmbedder())
     manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["dense_type"] == "ivf" and manifest["dense_params"]["nprobe"] >= 1
     idx = open_index(d, embedder=FakeEmbedder())

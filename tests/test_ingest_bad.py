@@ -61,7 +61,7 @@ def _undecodable(good: Path, bad: Path) -> None:
 
 CASES: list[tuple[str, Callable[[Path, Path], None], str]] = [
     ("half.pdf", _truncated, "not a readable PDF (truncated or corrupt)"),
-    ("locked.pdf", _encrypted, "PDF is password-protected; pass --password"),
+    ("locked.pdf", _encrypted, "PDF is password-protected; pass its password=…"),
     ("notes.pdf", _text_named_pdf, "not a PDF file"),
     ("empty.txt", _zero_bytes, "empty file (0 bytes)"),
     ("empty.pdf", _zero_bytes, "empty file (0 bytes)"),
@@ -106,11 +106,11 @@ def test_scan_with_ocr_off_is_skipped_and_good_file_survives(tmp_path: Path, goo
     report = parse_paths([tmp_path], ocr=False)
 
     assert [s.source for s in report.skipped] == [str(bad)]
-    assert report.skipped[0].reason == OCR_OFF_HINT
+    assert report.skipped[0].reason == OCR_OFF_HINT.replace("{ocr}", "ocr=True")
     assert [d.doc_id for d in report.documents] == ["good"] and len(report.documents[0].records) == 37
     with pytest.raises(IngestError) as info:
         parse_file(bad, ocr=False)
-    assert info.value.source == str(bad) and info.value.reason == OCR_OFF_HINT
+    assert info.value.source == str(bad) and info.value.reason == OCR_OFF_HINT.replace("{ocr}", "ocr=True")
 
 
 def test_encrypted_pdf_with_password(tmp_path: Path, good_pdf: Path) -> None:

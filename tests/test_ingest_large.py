@@ -12,6 +12,7 @@ import pytest
 
 from koritsu_search.errors import IngestError
 from koritsu_search.ingest import api, parse_file
+from koritsu_search.library import BuildOptions, ParseOptions
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MINUTES_TXT = CORPUS / "r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt"
@@ -81,7 +82,7 @@ def test_file_over_the_limit_is_refused_unread(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(Path, "read_bytes", spy)
     with pytest.raises(IngestError) as info:
         parse_file(path, max_bytes=1024)
-    assert info.value.reason == "file is 1,025 bytes, over the 1,024-byte limit per file (raise it with --max-file-mb)"
+    assert info.value.reason == "file is 1,025 bytes, over the 1,024-byte limit per file (raise it with max_bytes=…)"
     assert path not in read
     assert parse_file(path, max_bytes=1025).records  # at the limit: read
     assert path in read
@@ -93,7 +94,7 @@ def test_limit_reason_in_mb_and_no_limit(tmp_path: Path) -> None:
         fh.truncate(64 * MB)  # sparse: refused by its size alone
     with pytest.raises(IngestError) as info:
         parse_file(path)
-    assert info.value.reason == "file is 64.0 MB, over the 20 MB limit per file (raise it with --max-file-mb)"
+    assert info.value.reason == "file is 64.0 MB, over the 20 MB limit per file (raise it with max_bytes=…)"
     assert parse_file(MINUTES_TXT, max_bytes=None).records
 
 
@@ -152,11 +153,11 @@ def test_a_build_skips_a_file_over_the_limit_and_indexes_the_rest(tmp_path: Path
     (corpus / "small.txt").write_text("地域の居場所づくりの案内。\n", encoding="utf-8")
     big = corpus / "big.txt"
     big.write_text(one_paragraph(3 * MB // 2), encoding="utf-8")
-    report = build_index([corpus], tmp_path / "idx", embedder=FakeEmbedder(), max_file_bytes=MB)
+    report = build_index([corpus], tmp_path / "idx", BuildOptions(parse=ParseOptions(max_bytes=MB)), embedder=FakeEmbedder())
     assert report.documents == 1
     assert [(s.source, s.reason) for s in report.skipped] == [
-        (str(big), "file is 1.5 MB, over the 1 MB limit per file (raise it with --max-file-mb)")]
-    assert build_index([corpus], tmp_path / "idx", embedder=FakeEmbedder(), max_file_bytes=None).documents == 2
+        (str(big), "file is 1.5 MB, over the 1 MB limit per file (raise it with max_bytes=…)")]
+    assert build_index([corpus], tmp_path / "idx", BuildOptions(parse=ParseOptions(max_bytes=None)), embedder=FakeEmbedder()).documents == 2
     result = CliRunner().invoke(app, ["parse", str(corpus), "--max-file-mb", "1", "--format", "json"])
     assert result.exit_code == 0, result.output
     skipped = json.loads(result.stdout)["skipped"]

@@ -187,9 +187,9 @@ def test_blank_page_gives_no_lines(tmp_path: Path) -> None:
 def test_ocr_off_skips_the_scan_with_the_hint(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as info:
         parse_file(SCAN, ocr=False)
-    assert info.value.reason == OCR_OFF_HINT and info.value.source == str(SCAN)
+    assert info.value.reason == OCR_OFF_HINT.replace("{ocr}", "ocr=True") and info.value.source == str(SCAN)
     report = parse_paths([SCAN, MINUTES_TXT], ocr=False)
-    assert [(s.source, s.reason) for s in report.skipped] == [(str(SCAN), OCR_OFF_HINT)]
+    assert [(s.source, s.reason) for s in report.skipped] == [(str(SCAN), OCR_OFF_HINT.replace("{ocr}", "ocr=True"))]
     assert len(report.documents) == 1 and len(report.documents[0].records) == 37
 
 

@@ -12,6 +12,7 @@ from koritsu_search.errors import IndexLoadError
 from koritsu_search.facets import check_filters
 from koritsu_search.index.build import build_index
 from koritsu_search.intent import read_measure_number
+from koritsu_search.library import BuildOptions
 from koritsu_search.models import Filters
 from koritsu_search.need_match import NeedMatcher, english_stem
 from koritsu_search.needs import NeedsError, load_needs, parse_needs
@@ -155,13 +156,13 @@ def test_an_index_keeps_its_taxonomy_tags_records_and_filters_by_need(needs_inde
     assert (needs_index / "needs.toml").read_bytes() == load_needs("default").data
     idx = open_index(needs_index, embedder=FakeEmbedder())
     assert "ひきこもり" in idx.facets()["needs"]
-    checked = check_filters(idx, Filters(needs=["hikikomori"]))  # an id becomes its label
+    checked = check_filters(idx.store, Filters(needs=["hikikomori"]))  # an id becomes its label
     assert checked.needs == ["ひきこもり"]
     hits = idx.search("支援", k=50, filters=checked)
     assert hits and all("ひきこもり" in h.needs for h in hits)
     assert 87 in {h.measure_no for h in hits}  # ひきこもり支援の推進
-    with pytest.raises(Exception, match="--need"):
-        check_filters(idx, Filters(needs=["宇宙旅行"]))
+    with pytest.raises(Exception, match="the need filter"):
+        check_filters(idx.store, Filters(needs=["宇宙旅行"]))
 
 
 def test_a_question_in_callers_words_is_read_and_shown(needs_index: Path) -> None:
@@ -181,7 +182,7 @@ def test_needs_none_and_a_custom_taxonomy_are_kept_and_an_edited_copy_refused(tm
     custom = tmp_path / "mine.toml"
     custom.write_text(GOOD, encoding="utf-8")
     idx_dir = tmp_path / "idx"
-    build_index([src], idx_dir, embedder=FakeEmbedder(), needs=custom)
+    build_index([src], idx_dir, BuildOptions(needs=custom), embedder=FakeEmbedder())
     idx = open_index(idx_dir, embedder=FakeEmbedder())
     assert [n.id for n in idx.store.needs] == ["dv", "housing"]
     assert any("住まい" in h.needs for h in idx.search("家賃", k=5))
@@ -190,7 +191,7 @@ def test_needs_none_and_a_custom_taxonomy_are_kept_and_an_edited_copy_refused(tm
     (idx_dir / "needs.toml").write_text(GOOD.replace("住まいを失う", "住まいがない"), encoding="utf-8")
     with pytest.raises(IndexLoadError, match="does not match the needs taxonomy"):
         open_index(idx_dir, embedder=FakeEmbedder())
-    build_index([src], idx_dir, embedder=FakeEmbedder(), needs="none")
+    build_index([src], idx_dir, BuildOptions(needs="none"), embedder=FakeEmbedder())
     off = open_index(idx_dir, embedder=FakeEmbedder())
     assert len(off.store.needs) == 0 and off.facets()["needs"] == []
     assert off.ask("夫に殴られている", k=3).needs == []

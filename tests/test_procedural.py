@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from koritsu_search.answer import quote_evidence
+from koritsu_search.evidence import quote_evidence
 from koritsu_search.ingest import parse_paths
 from koritsu_search.procedural import asks_proceedings, is_procedural, is_procedural_sentence
 

@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from koritsu_search.answer import MAX_QUOTE_CHARS, _cite, question_marks, quote_evidence
+from koritsu_search.answer import _cite
 from koritsu_search.chunking import split_text
+from koritsu_search.evidence import MAX_QUOTE_CHARS, question_marks, quote_evidence
 from koritsu_search.models import Hit, Record
 from koritsu_search.segment import Segmenter, get_segmenter
 

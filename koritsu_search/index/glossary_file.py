@@ -17,7 +17,7 @@ from ..glossary import (
     parse_glossary,
 )
 from .kept_data import choose_kept
-from .manifest import rebuild_hint
+from .manifest import rebuild_hint, rebuild_options
 
 GLOSSARY_FILE = "glossary.tsv"
 SHA_KEY = "glossary_sha256"  # contract keys
@@ -55,7 +55,7 @@ def open_glossary(directory: Path, contract: dict[str, Any]) -> Glossary:
         if digest(data) != sha:
             where = str(path) if path.exists() else "the installed package's glossary"
             raise IndexLoadError(f"{where} does not match the glossary this index was built with "
-                                 f"(sha256 {sha}). {rebuild_hint(directory)}")
+                                 f"(sha256 {sha}). {rebuild_hint(directory)}", rebuild_options(directory))
         return parse_glossary(data, source)
     except GlossaryError as exc:
-        raise IndexLoadError(f"{directory}: its glossary is unusable ({exc}). {rebuild_hint(directory)}") from exc
+        raise IndexLoadError(f"{directory}: its glossary is unusable ({exc}). {rebuild_hint(directory)}", rebuild_options(directory)) from exc

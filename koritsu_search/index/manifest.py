@@ -36,7 +36,12 @@ def now_iso() -> str:
 
 
 def rebuild_hint(directory: Path) -> str:
-    return f"Rebuild it with: koritsu-search index --index {directory} --rebuild SOURCES"
+    """The usual fix of a damaged or outdated index, as a message part; raise with rebuild_options(directory)."""
+    return "Rebuild it with: {rebuild}"
+
+
+def rebuild_options(directory: Path, **more: object) -> dict[str, object]:
+    return {"rebuild": str(directory), **more}
 
 
 @dataclass
@@ -89,8 +94,7 @@ class Manifest:
         path = directory / MANIFEST_NAME
         if not path.exists():
             raise IndexLoadError(
-                f"{directory} is not an index (no {MANIFEST_NAME}). "
-                f"Build it with: koritsu-search index --index {directory} SOURCES"
+                f"{directory} is not an index (no {MANIFEST_NAME}). Build it with: {{build}}", {"build": str(directory)}
             )
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -100,7 +104,7 @@ class Manifest:
             if version != FORMAT_VERSION:
                 raise IndexMismatchError(
                     f"{directory} has index format {version}, this koritsu-search {__version__} reads "
-                    f"format {FORMAT_VERSION}. {rebuild_hint(directory)}"
+                    f"format {FORMAT_VERSION}. {rebuild_hint(directory)}", rebuild_options(directory)
                 )
             known = {f.name for f in fields(cls)}
             unknown = sorted(set(data) - known)
@@ -112,7 +116,8 @@ class Manifest:
                 raise ValueError(f"dim {manifest.dim}, passage_count {manifest.passage_count}")
             return manifest
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise IndexLoadError(f"{path} is damaged ({exc}). {rebuild_hint(directory)}") from exc
+            raise IndexLoadError(f"{path} is damaged ({exc}). {rebuild_hint(directory)}",
+                                 rebuild_options(directory)) from exc
 
     def fusion_config(self) -> FusionConfig:
         return FusionConfig.from_dict(self.contract.get("fusion", {}))
@@ -124,14 +129,13 @@ class Manifest:
         if diffs:
             raise IndexMismatchError(
                 f"{directory} was built under other settings: {'; '.join(diffs)}. Update it with: "
-                f"koritsu-search index --index {directory} SOURCES (stored vectors are reused; "
-                "only what changed is redone)"
+                "{build} (stored vectors are reused; only what changed is redone)", {"build": str(directory)}
             )
 
     def check_model(self, directory: Path, model_id: str) -> None:
         if model_id != self.model_id:
             raise IndexMismatchError(
                 f"{directory} was built with the model '{self.model_id}', not '{model_id}'. "
-                f"Use --model '{self.model_id}', or rebuild it with: koritsu-search index --index "
-                f"{directory} --rebuild --model '{model_id}' SOURCES"
+                "Use {model}, or rebuild it with the other model: {rebuild}",
+                {"model": self.model_id, "rebuild": str(directory)}
             )

@@ -11,7 +11,7 @@ from ..errors import IndexLoadError
 from ..need_tags import NO_VECTORS, NeedVectors
 from ..needs import NO_NEEDS, OFF_NAME, Needs, NeedsError, digest, load_needs, parse_needs
 from .kept_data import choose_kept
-from .manifest import rebuild_hint
+from .manifest import rebuild_hint, rebuild_options
 
 NEEDS_FILE = "needs.toml"
 VECTORS_FILE = "needs_vectors.npz"
@@ -65,18 +65,18 @@ def open_needs(directory: Path, contract: dict[str, Any]) -> tuple[Needs, NeedVe
         data = path.read_bytes()
     except OSError as exc:
         raise IndexLoadError(f"{path}: the needs taxonomy this index was built with is missing ({exc.strerror}). "
-                             f"{rebuild_hint(directory)}") from None
+                             f"{rebuild_hint(directory)}", rebuild_options(directory)) from None
     if digest(data) != sha:
         raise IndexLoadError(f"{path} does not match the needs taxonomy this index was built with "
-                             f"(sha256 {sha}). {rebuild_hint(directory)}")
+                             f"(sha256 {sha}). {rebuild_hint(directory)}", rebuild_options(directory))
     try:
         needs = parse_needs(data, source)
         vectors = read_vectors(directory)
     except NeedsError as exc:
-        raise IndexLoadError(f"{directory}: its needs taxonomy is unusable ({exc}). {rebuild_hint(directory)}") from exc
+        raise IndexLoadError(f"{directory}: its needs taxonomy is unusable ({exc}). {rebuild_hint(directory)}", rebuild_options(directory)) from exc
     except (OSError, ValueError, KeyError) as exc:
         raise IndexLoadError(f"{directory / VECTORS_FILE} is missing or damaged ({exc}). "
-                             f"{rebuild_hint(directory)}") from exc
+                             f"{rebuild_hint(directory)}", rebuild_options(directory)) from exc
     if vectors.owner.shape[0] != vectors.detect.shape[0] or vectors.expand.shape[0] != len(needs):
-        raise IndexLoadError(f"{directory / VECTORS_FILE} does not match its taxonomy. {rebuild_hint(directory)}")
+        raise IndexLoadError(f"{directory / VECTORS_FILE} does not match its taxonomy. {rebuild_hint(directory)}", rebuild_options(directory))
     return needs, vectors

@@ -15,18 +15,18 @@ import numpy as np
 
 from ..errors import IndexLoadError, KoritsuError, QueryError
 from ..glossary import NO_GLOSSARY, Glossary
-from ..linking import Measure, collect_measures, edition_of
+from ..measures import Measure, collect_measures, edition_of
 from ..models import Document, Passage, Record
 from ..need_tags import NO_VECTORS, NeedVectors
 from ..needs import NO_NEEDS, Needs
-from .backend import open_retrieval
-from .columns import PassageStore, RowFile, write_rows, write_store
+from .columns import RowFile, write_rows, write_store
 from .contract import current_contract
-from .dense import DenseIndex
+from .engines import opened_engine
 from .glossary_file import open_glossary
 from .lexical import LexicalIndex
-from .manifest import Manifest, Signature, manifest_signature, rebuild_hint
+from .manifest import Manifest, Signature, manifest_signature, rebuild_hint, rebuild_options
 from .needs_file import open_needs
+from .passage_store import PassageStore
 from .retrieval import Retrieval
 from .swap import recover_swap
 
@@ -87,7 +87,7 @@ def with_records(documents: Iterable[Document], records: RowFile) -> list[Docume
         for row in records.rows():
             grouped.setdefault(row.pop("doc_id"), []).append(Record.from_dict(row))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise IndexLoadError(f"{records.path} is damaged ({exc}). {rebuild_hint(records.path.parent)}") from exc
+        raise IndexLoadError(f"{records.path} is damaged ({exc}). {rebuild_hint(records.path.parent)}", rebuild_options(records.path.parent)) from exc
     return [dataclasses.replace(d, records=grouped.get(d.doc_id, [])) for d in documents]
 
 
@@ -97,7 +97,7 @@ def _read_record(rows: RowFile, start: int, end: int) -> Record:
         row.pop("doc_id", None)
         return Record.from_dict(row)
     except (ValueError, TypeError, AttributeError) as exc:  # rows are parsed on demand: damage shows up here
-        raise IndexLoadError(f"{rows.path} at byte {start} is damaged ({exc}). {rebuild_hint(rows.path.parent)}") from exc
+        raise IndexLoadError(f"{rows.path} at byte {start} is damaged ({exc}). {rebuild_hint(rows.path.parent)}", rebuild_options(rows.path.parent)) from exc
 
 
 class _RecordFile:
@@ -133,7 +133,7 @@ class IndexStore:
 
     def __init__(self, path: Path, manifest: Manifest, passages: PassageStore, retrieval: Retrieval,
                  lexical: LexicalIndex, records: _RecordFile, documents: list[Document],
-                 dense: DenseIndex | None = None, glossary: Glossary = NO_GLOSSARY, needs: Needs = NO_NEEDS,
+                 glossary: Glossary = NO_GLOSSARY, needs: Needs = NO_NEEDS,
                  need_vectors: NeedVectors = NO_VECTORS) -> None:
         self.path = path
         self.manifest = manifest
@@ -142,7 +142,6 @@ class IndexStore:
         self.need_vectors = need_vectors
         self.passages = passages
         self.retrieval = retrieval  # the engine's search side (embedded FAISS + bm25s, or Milvus)
-        self.dense = dense  # the embedded engine's dense index (None for an external engine)
         self.lexical = lexical
         self._records = records
         self._documents = {d.doc_id: d for d in documents}
@@ -172,7 +171,7 @@ class IndexStore:
     @classmethod
     def _open(cls, p: Path, check_fusion: bool) -> IndexStore:
         if not p.exists():
-            raise IndexLoadError(f"no index at {p}. Build it with: koritsu-search index --index {p} SOURCES")
+            raise IndexLoadError(f"no index at {p}. Build it with: {{build}}", {"build": str(p)})
         manifest = Manifest.read(p)
         manifest.check(p, current_contract(), ignore=() if check_fusion else ("fusion",))
         glossary = open_glossary(p, manifest.contract)
@@ -182,7 +181,7 @@ class IndexStore:
             passages = PassageStore(p)
             # The bm25s score matrix stays on disk for an external engine: only its terms are read.
             lexical = LexicalIndex.load(p, len(passages), mmap=manifest.engine.get("name", "faiss") != "faiss")
-            retrieval, dense = open_retrieval(p, manifest, lexical, passages)
+            retrieval = opened_engine(manifest).open(p, manifest, lexical, passages)
             records = _RecordFile(p)
             documents = [Document.from_dict(d) for d in read_jsonl(p / DOCUMENTS_FILE)]
             vectors = np.load(p / VECTORS_FILE, mmap_mode="r")  # reads the header only
@@ -199,7 +198,7 @@ class IndexStore:
             if isinstance(exc, KoritsuError) or not isinstance(exc, LOAD_ERRORS):
                 raise
             raise IndexLoadError(f"{p} is incomplete or damaged ({type(exc).__name__}: {exc}). "
-                                 f"{rebuild_hint(p)}") from exc
+                                 f"{rebuild_hint(p)}", rebuild_options(p)) from exc
         counts = (len(passages), len(retrieval), lexical.n_docs)
         if any(c != manifest.passage_count for c in counts) or len(records) != manifest.record_count:
             retrieval.close()
@@ -207,8 +206,8 @@ class IndexStore:
                 f"{p} is inconsistent: the manifest says {manifest.passage_count} passages and "
                 f"{manifest.record_count} records; found {counts[0]} passages, {counts[1]} vectors and "
                 f"{len(records)} records. {rebuild_hint(p)}"
-            )
-        return cls(p, manifest, passages, retrieval, lexical, records, documents, dense, glossary, needs,
+            , rebuild_options(p))
+        return cls(p, manifest, passages, retrieval, lexical, records, documents, glossary, needs,
                    need_vectors)
 
     def close(self) -> None:

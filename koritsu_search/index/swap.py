@@ -43,7 +43,7 @@ def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
         waited = f" after waiting {wait:g} s" if wait > 0 else ""
         raise IndexBusyError(
             f"another build is writing {index_dir} (lock {lock_path(index_dir)} is held){waited}. "
-            "Wait for it to finish, or pass --wait SECONDS to queue behind it."
+            "Wait for it to finish, or queue behind it ({wait}).", {"wait": None}
         ) from None
     try:
         _remove_leftovers(index_dir)
@@ -61,6 +61,7 @@ def _remove_leftovers(index_dir: Path) -> None:
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(tmp, ignore_errors=True)
     if index_dir.exists():
+        _carry_back(index_dir, _olds(index_dir))
         for old in _olds(index_dir):
             shutil.rmtree(old, ignore_errors=True)
 
@@ -145,12 +146,21 @@ def _apply_umask(root: Path) -> None:
     root.chmod(dir_mode)
 
 
-def write_atomically(index_dir: Path, write: Callable[[Path], None]) -> None:
-    """Write into a sibling temporary directory, then swap it into place (call under build_lock)."""
+CARRIED_FILE = ".carried.json"  # in a new index: what its swap carried over from the old copy
+
+
+def write_atomically(index_dir: Path, write: Callable[[Path], None], carry: tuple[str, ...] = ()) -> None:
+    """Write into a sibling temporary directory, then swap it into place (call under build_lock).
+
+    `carry`: paths inside index_dir that belong to the index's engine, not to one build (a Milvus Lite
+    database): they are moved from the old copy into the new one right after the swap. The new copy
+    lists them, so a build killed between the swap and the move is repaired by the next one."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-{os.getpid()}-", dir=index_dir.parent))
     try:
         write(tmp)
+        if carry:
+            (tmp / CARRIED_FILE).write_text(json.dumps(list(carry)), encoding="utf-8")
         _apply_umask(tmp)
         old = None
         if index_dir.exists():
@@ -159,7 +169,29 @@ def write_atomically(index_dir: Path, write: Callable[[Path], None]) -> None:
             os.replace(index_dir, old)
         os.replace(tmp, index_dir)
         if old is not None:
+            _carry_back(index_dir, [old])
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _carried(index_dir: Path) -> list[str]:
+    try:
+        names = json.loads((index_dir / CARRIED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _carry_back(index_dir: Path, olds: list[Path]) -> None:
+    """Move what index_dir carries and does not have yet from an old copy (the newest that has it)."""
+    for name in _carried(index_dir):
+        target = index_dir / name
+        if target.exists():
+            continue
+        for old in sorted(olds, key=lambda p: p.stat().st_mtime, reverse=True):
+            if (old / name).exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(old / name, target)
+                break

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..embed.base import Embedder
-from ..errors import IngestError, KoritsuError
+from ..errors import IngestError, KoritsuError, OptionError
 from ..ingest import MAX_FILE_BYTES, parse_file
 from ..models import Skipped
 from ..passages import make_passages
@@ -53,9 +53,9 @@ def parse_shard(text: str) -> tuple[int, int]:
     try:
         k, n = (int(x) for x in text.split("/"))
     except ValueError:
-        raise KoritsuError(f"--shard {text!r}: write it as K/N, e.g. 0/4") from None
+        raise OptionError("{shard}: write it as K/N, e.g. 0/4", {"shard": text}) from None
     if not 0 <= k < n:
-        raise KoritsuError(f"--shard {text!r}: K must be at least 0 and less than N")
+        raise OptionError("{shard}: K must be at least 0 and less than N", {"shard": text})
     return k, n
 
 
@@ -87,12 +87,13 @@ def load_vectors(folders: Iterable[Path], model_id: str) -> dict[str, np.ndarray
     for folder in folders:
         files = _files(folder)
         if not files:
-            raise KoritsuError(f"--vectors {folder}: no {FILE_GLOB} files there (write them with index --embed-only)")
+            raise OptionError(f"{{vectors}}: no {FILE_GLOB} files there (write them with {{embed_only}})",
+                              {"vectors": str(folder), "embed_only": None})
         for path in files:
             meta, hashes, vectors = _read(path)
             if meta.get("model_id") != model_id:
                 raise KoritsuError(f"{path} holds vectors of the model '{meta.get('model_id')}', this build uses "
-                                   f"'{model_id}': embed again with --model '{model_id}', or build with theirs")
+                                   f"'{model_id}': embed again with {{model}}, or build with theirs", {"model": model_id})
             out.update((h.decode("ascii"), v) for h, v in zip(hashes, vectors, strict=True))
     return out
 
@@ -128,7 +129,7 @@ def embed_only(
         try:
             doc = parse_file(src.path, kind=kind, password=password, ocr=ocr, max_bytes=max_file_bytes)
         except IngestError as exc:
-            report.skipped.append(Skipped(str(src.path), exc.reason))
+            report.skipped.append(Skipped.of(exc, str(src.path)))
             continue
         for p in make_passages(doc):
             if in_shard(p.content_hash, shard):

@@ -16,12 +16,12 @@ from . import pdf as pdfroute
 from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
 from .lines import decode_text, paginate, wide_encoding
 from .locate import RECORD_COST, locate_lines
+from .options import MAX_FILE_BYTES
 from .progress import Meter, metered
 from .sections import clean_path
 from .textnorm import sanitize_id
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md")
-MAX_FILE_BYTES = 20 * 1024 * 1024
 _MB = 1024 * 1024
 # Shares of a text file's progress: reading and splitting it, the kind's parser, locating records.
 _PARSE_FROM, _LOCATE_FROM = 0.15, 0.65
@@ -88,7 +88,7 @@ def parse_file(
     try:
         size = p.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise IngestError(source, f"{_over_limit(size, max_bytes)} (raise it with --max-file-mb)")
+            raise IngestError(source, f"{_over_limit(size, max_bytes)} (raise it with {{max_bytes}})", {"max_bytes": None})
         data = p.read_bytes()
     except OSError as exc:
         raise IngestError(source, f"cannot read file: {exc.strerror or exc}") from exc
@@ -217,7 +217,7 @@ def _parse(kind: DocKind, source: str, run: Callable[[DocKind], Parsed]) -> Pars
     try:
         return run(kind)
     except NotImplementedError as exc:
-        raise IngestError(source, f"{exc}; choose another --kind") from exc
+        raise IngestError(source, f"{exc}; choose another kind ({{kind}})", {"kind": None}) from exc
 
 
 def _texty(data: bytes) -> bool:
@@ -236,7 +236,8 @@ def _read_pdf(
             raise IngestError(source, "PDF has no pages")
         doc = pdfroute.PdfDocument(pdf, source, ocr=ocr)
         if not doc.has_text():
-            raise IngestError(source, pdfroute.OCR_OFF_HINT if not ocr else "no text layer and no images: nothing to read")
+            raise IngestError(source, pdfroute.OCR_OFF_HINT if not ocr else "no text layer and no images: nothing to read",
+                              {"ocr": True})
         chosen, parsed = _parse_detected(forced, forced or detect_pdf(doc.sample()), source,
                                          lambda k: k.parse_pdf(doc, doc_id))
         parsed.warnings[:0] = [w for w in doc.warnings if w not in parsed.warnings]
@@ -315,7 +316,7 @@ def parse_paths(
         try:
             report.documents.append(parse_file(f, kind=kind, password=password, ocr=ocr, max_bytes=max_bytes))
         except IngestError as exc:
-            report.skipped.append(Skipped(str(f), exc.reason))
+            report.skipped.append(Skipped.of(exc, str(f)))
         except Exception as exc:  # a bug or an exotic file must not stop the batch
             report.skipped.append(Skipped(str(f), f"unexpected error: {type(exc).__name__}: {exc}"))
     return report

@@ -17,7 +17,7 @@ logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 logging.getLogger("pdfplumber").addHandler(logging.NullHandler())
 
 PDF_MAGIC = b"%PDF-"
-OCR_OFF_HINT = "no text layer (scanned image?) and OCR is off (--no-ocr); drop --no-ocr to read it with Tesseract"
+OCR_OFF_HINT = "no text layer (scanned image?) and OCR is off; turn it on ({ocr}) to read it with Tesseract"
 
 
 def looks_like_pdf(head: bytes) -> bool:
@@ -58,8 +58,8 @@ def open_pdf(path: Path, password: str | None) -> Iterator[Any]:
         if isinstance(cause, PDFPasswordIncorrect):
             if password:
                 raise IngestError(source, "PDF is password-protected and the password given is wrong; "
-                                          "pass the right one with --password") from exc
-            raise IngestError(source, "PDF is password-protected; pass --password") from exc
+                                          "pass the right one with {password}", {"password": None}) from exc
+            raise IngestError(source, "PDF is password-protected; pass its {password}", {"password": None}) from exc
         if isinstance(cause, PDFEncryptionError):
             raise IngestError(source, f"PDF uses an unsupported encryption: {cause}") from exc
         detail = str(cause) or type(cause).__name__

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ingest.kinds import record_kind
-from ..linking import Measure, MeasureEntry
+from ..measures import Measure, MeasureEntry
 from ..models import SPEECH, Citation, Record
 from .render import esc, highlight, link, linkify, pages_label, render_message
 from .sources import source_url

@@ -20,7 +20,7 @@ from ..export import export_meta, write_csv, write_jsonl, write_xlsx
 from ..filter_spec import FIELDS_BY_NAME, FILTER_FIELDS, filter_values, filters_from
 from ..library import Index
 from ..models import MEASURE, Answer
-from ..search import MAX_QUERY_CHARS
+from ..query import MAX_QUERY_CHARS
 from .cards import (
     TABLE_COLUMNS,
     Chip,

@@ -9,7 +9,7 @@ import gradio as gr
 
 from ..filter_spec import FILTER_FIELDS
 from ..library import Index
-from ..search import MAX_QUERY_CHARS
+from ..query import MAX_QUERY_CHARS
 from .cards import GROUP_CHOICES, SORT_CHOICES
 from .handlers import (
     AppContext,

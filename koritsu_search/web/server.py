@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from ..errors import KoritsuError
+from ..errors import KoritsuError, OptionError
 from .guard import ASGIApp, Message, Receive, RequestGuard, Scope, Send, allowed_hosts
 from .live import LiveIndex
 
@@ -109,11 +109,11 @@ def choose_port(host: str, port: int) -> int:
     if port == 0:
         return free_port(host)
     if not 0 < port < 65536:
-        raise KoritsuError(f"--port {port} is not a port number (1-65535, or 0 for any free port)")
+        raise OptionError("{port} is not a port number (1-65535, or 0 for any free port)", {"port": port})
     if port_in_use(host, port):
         raise KoritsuError(
             f"port {port} on {host} is already in use (another koritsu-search serve?). "
-            "Stop it, choose another port with --port N, or use --port 0 for any free port."
+            "Stop it, or choose another port ({port}; 0 picks any free port).", {"port": None}
         )
     return port
 

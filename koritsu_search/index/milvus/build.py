@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine_spec import BuildInputs, BuiltEngine, EngineSpec
+from ...errors import OptionError
+from ..engines.base import BuildInputs, BuiltEngine, EngineSpec
 from ..manifest import Manifest
 from ..sparse import TERM_IDS_FILE, TermIds, average_length, describe, document_weights, kept_avgdl
 from .collection import (
@@ -24,7 +25,7 @@ from .collection import (
     progress_bar,
     row_hash,
 )
-from .connect import CALL_TIMEOUT, EngineError, connect, disconnect, resolve_uri, translated
+from .connect import CALL_TIMEOUT, EngineError, connect, disconnect, is_lite, resolve_uri, translated
 
 KEYS_FILE = "milvus_keys.npy"  # each passage row's primary key in the collection
 
@@ -53,15 +54,28 @@ def _uri(spec: EngineSpec, recorded: Manifest | None) -> str:
     engine = recorded.engine if recorded is not None else {}
     given = spec.uri or (engine.get("uri") if engine.get("name") == "milvus" else None)
     if not given:
-        raise EngineError("--engine milvus needs --uri: a Milvus Lite file (./milvus.db) or a server "
-                          "(http://host:19530)")
+        raise OptionError("the milvus engine needs a {uri}: a Milvus Lite file (./milvus.db) or a server "
+                          "(http://host:19530)", {"uri": None})
     return resolve_uri(given)
 
 
 def preflight(spec: EngineSpec, recorded: Manifest | None) -> None:
-    """Connect once and let go: EngineError (one line naming the URI) when Milvus cannot be reached."""
+    """Connect once and let go: EngineError (one line naming the URI) when Milvus cannot be reached.
+    A Milvus Lite database's folder is created first."""
     uri = _uri(spec, recorded)
+    if is_lite(uri):
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
     disconnect(uri, connect(uri, spec.token))
+
+
+def carried(uri: str, index_dir: Path) -> tuple[str, ...]:
+    """A Milvus Lite database inside the index folder, as a path in it: the folder's swap carries it."""
+    if not is_lite(uri):
+        return ()
+    try:
+        return (str(Path(uri).relative_to(index_dir.resolve())),)
+    except ValueError:
+        return ()
 
 
 def _close_enough(kept: dict[str, Any], ideal: dict[str, Any]) -> bool:
@@ -90,9 +104,8 @@ def build_milvus(inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
         raise
 
 
-def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], serving: str | None,
-          inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
-    index_uid = prev.get("index_uid") or uuid.uuid4().hex
+def _aliased(client: Any, uri: str, names: Names, index_uid: str, spec: EngineSpec) -> str | None:
+    """The collection the alias serves now (None: no alias yet); EngineError when it serves another index."""
     with translated(uri, "reading the alias"):
         aliased = client.describe_alias(names.alias, timeout=CALL_TIMEOUT)["collection_name"] \
             if names.alias in client.list_aliases(timeout=CALL_TIMEOUT).get("aliases", []) else None
@@ -101,8 +114,16 @@ def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], 
         if theirs != index_uid and not spec.rebuild:
             raise EngineError(
                 f"the Milvus alias {names.alias} at {uri} serves another index (uid {theirs}). "
-                f"Choose another name with --collection NAME, or pass --rebuild to replace it"
+                "Choose another name ({collection}), or rebuild ({rebuild}) to replace it",
+                {"collection": None, "rebuild": True}
             )
+    return str(aliased) if aliased is not None else None
+
+
+def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], serving: str | None,
+          inputs: BuildInputs, spec: EngineSpec) -> BuiltEngine:
+    index_uid = prev.get("index_uid") or uuid.uuid4().hex
+    aliased = _aliased(client, uri, names, index_uid, spec)
     # The directory in place names the collection it was built with: after a build killed
     # between its alias switch and its directory rename, that one is still the serving copy.
     # (Also on --rebuild: the collection the directory names is the one still serving.)
@@ -167,5 +188,12 @@ def _sync(client: Any, uri: str, names: Names, base: str, prev: dict[str, Any], 
             else:
                 client.alter_alias(standby, names.alias, timeout=CALL_TIMEOUT)
 
-    return BuiltEngine(dense_type, dense_params, info, save, commit, lambda: disconnect(uri, client),
-                       files=(TERM_IDS_FILE, KEYS_FILE))
+    closed: list[bool] = []
+
+    def close() -> None:
+        if not closed:
+            closed.append(True)
+            disconnect(uri, client)
+
+    return BuiltEngine(dense_type, dense_params, info, save, commit, close, files=(TERM_IDS_FILE, KEYS_FILE),
+                       carried=carried(uri, inputs.index_dir))

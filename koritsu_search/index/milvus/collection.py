@@ -39,7 +39,7 @@ def key_of(passage_id: str) -> int:
 def passage_keys(passages: Sequence[Passage]) -> np.ndarray:
     keys = np.fromiter((key_of(p.passage_id) for p in passages), dtype=np.int64, count=len(passages))
     if len(np.unique(keys)) != len(keys):
-        raise EngineError("two passage ids hash to the same Milvus key; rebuild with --rebuild")
+        raise EngineError("two passage ids hash to the same Milvus key; rebuild with {rebuild}", {"rebuild": True})
     return keys
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ...errors import KoritsuError
+from ...errors import EngineError, OptionError
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a server before giving up
 # A Milvus Lite server runs in this process, so it is unreachable only while the process is starved
@@ -33,8 +33,6 @@ _REMOTE = re.compile(r"^(https?|tcp|grpcs?|unix)://", re.IGNORECASE)
 T = TypeVar("T")
 
 
-class EngineError(KoritsuError):
-    """The Milvus engine could not be reached, timed out, or refused a call."""
 
 
 def missing_pymilvus() -> EngineError:
@@ -46,16 +44,18 @@ def resolve_uri(uri: str) -> str:
     """A remote URI as given; a Milvus Lite path made absolute (an index is opened from any folder)."""
     uri = uri.strip()
     if not uri:
-        raise EngineError("--uri is empty: give a Milvus Lite file (./milvus.db) or a server (http://host:19530)")
+        raise OptionError("{uri} is empty: give a Milvus Lite file (./milvus.db) or a server (http://host:19530)",
+                          {"uri": uri})
     if _REMOTE.match(uri):
         parsed = urlsplit(uri)
         if parsed.username or parsed.password:
-            raise EngineError(f"--uri {parsed.scheme}://…@{parsed.hostname}: credentials in the URI would be "
-                              f"recorded in the manifest; pass them with {TOKEN_ENV} (or --token) instead")
+            raise OptionError(f"{{uri}}: credentials in the URI would be recorded in the manifest; pass them "
+                              f"with {TOKEN_ENV} (or {{token}}) instead",
+                              {"uri": f"{parsed.scheme}://…@{parsed.hostname}", "token": None})
         return uri
     if not uri.endswith(".db"):
-        raise EngineError(f"--uri {uri}: a Milvus Lite database path must end in .db "
-                          "(a server URI starts with http:// or https://)")
+        raise OptionError("{uri}: a Milvus Lite database path must end in .db "
+                          "(a server URI starts with http:// or https://)", {"uri": uri})
     return str(Path(uri).expanduser().resolve())
 
 
@@ -107,7 +107,7 @@ def describe_failure(uri: str, exc: BaseException) -> str:
         text = text[:240] + "…"
     what = "open the Milvus Lite database" if is_lite(uri) else "reach Milvus"
     return (f"cannot {what} at {uri}: {type(exc).__name__}: {text}. "
-            "Check that the server is running and that --uri and the token (--token or "
+            "Check that the server is running and that the {uri} and the token ({token} or "
             f"{TOKEN_ENV}) are right")
 
 
@@ -127,7 +127,7 @@ def translated(uri: str, doing: str = "") -> Iterator[None]:
         if not _is_milvus_error(exc):
             raise
         prefix = f"{doing}: " if doing else ""
-        raise EngineError(prefix + describe_failure(uri, exc)) from None
+        raise EngineError(prefix + describe_failure(uri, exc), {"uri": uri, "token": None}) from None
 
 
 def call(uri: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

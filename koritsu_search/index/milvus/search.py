@@ -12,10 +12,10 @@ import numpy as np
 
 from ...errors import IndexLoadError
 from ...models import Filters
-from ..columns import PassageStore
 from ..dense_faiss import EXACT_FILTER_UP_TO
 from ..lexical import LexicalIndex
-from ..manifest import Manifest, rebuild_hint
+from ..manifest import Manifest, rebuild_hint, rebuild_options
+from ..passage_store import PassageStore
 from ..retrieval import LexicalLeg, Scope, top_positive
 from ..sparse import TermIds, exact_scores, query_weights
 from .build import KEYS_FILE
@@ -169,7 +169,8 @@ def open_milvus(directory: Path, manifest: Manifest, lexical: LexicalIndex, pass
         with translated(uri, f"opening collection {collection}"):
             if not client.has_collection(collection, timeout=CALL_TIMEOUT):
                 raise IndexLoadError(f"{directory}: its Milvus collection {collection} at {uri} is gone. "
-                                     f"{rebuild_hint(directory)} --engine milvus --uri {uri}")
+                                     f"{rebuild_hint(directory)} ({{engine}}, {{uri}})",
+                                     rebuild_options(directory, engine="milvus", uri=uri))
             client.load_collection(collection, timeout=CALL_TIMEOUT)
             count = client.query(collection, filter="", output_fields=["count(*)"],
                                  timeout=CALL_TIMEOUT)[0]["count(*)"]
@@ -178,7 +179,7 @@ def open_milvus(directory: Path, manifest: Manifest, lexical: LexicalIndex, pass
             raise IndexLoadError(
                 f"{directory}: the Milvus collection {collection} at {uri} no longer holds this build "
                 f"({count} rows for {manifest.passage_count} passages; owner {owner.get('index_uid')}). "
-                f"{rebuild_hint(directory)}")
+                f"{rebuild_hint(directory)}", rebuild_options(directory))
         keys = np.load(directory / KEYS_FILE)
         if len(keys) != manifest.passage_count:
             raise ValueError(f"{KEYS_FILE} holds {len(keys)} keys for {manifest.passage_count} passages")

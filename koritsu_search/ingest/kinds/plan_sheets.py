@@ -12,7 +12,7 @@ from ..ministries import split_ministries
 from ..pdf import PdfDocument, PdfSample
 from ..textnorm import collapse_ws, normalize_pdf_text
 from .base import DocKind, Parsed, ParseFailure
-from .status_table import heading_level
+from .status_cells import heading_level
 
 # A sheet starts with "施策 No.１" (digits half- or full-width, space optional) alone on its line.
 _SHEET = re.compile(r"^施策[\s\u3000]*[NＮ][oｏ][.．]?[\s\u3000]*([0-9０-９]{1,4})[\s\u3000]*$")

@@ -11,7 +11,7 @@ from koritsu_search import open_index
 from koritsu_search.cli import app
 from koritsu_search.index.build import build_index
 from koritsu_search.ingest import parse_file
-from koritsu_search.linking import collect_measures, link_measures, plan_series
+from koritsu_search.measures import collect_measures, link_measures, plan_series
 
 from conftest import MEASURES_TXT, FakeEmbedder
 
