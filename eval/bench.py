@@ -226,7 +226,7 @@ def bench_indexing(quick: bool) -> dict[str, Any]:
             "sources": [Path(s["source"]).name for s in manifest["sources"]],
             "documents": rep.documents, "pages": pages, "passages": rep.passages, "embedded": rep.embedded,
             "seconds": sec, "size_bytes": rep.size_bytes,
-            "pages_per_s": pages / sec["parse"] if sec.get("parse") else None,
+            "pages_per_s": pages / sec["read"] if sec.get("read") else None,
             "passages_segmented_per_s": rep.passages / sec["segment"] if sec.get("segment") else None,
             "passages_embedded_per_s": rep.embedded / sec["embed"] if sec.get("embed") else None,
         }

@@ -309,10 +309,10 @@ def seed_section(report: dict[str, Any]) -> list[str]:
         sb, s = idx["seed_build"], idx["seed_build"]["seconds"]
         L.append("## Indexing throughput (seed corpus, `--rebuild` into /tmp)\n")
         L += [table(["stage", "count", "seconds", "throughput"], [
-            ["parse", f"{sb['pages']} pages", f(s.get("parse"), 2), f"{f(sb['pages_per_s'])} pages/s"],
+            ["read (parse)", f"{sb['pages']} pages", f(s.get("read", s.get("parse")), 2), f"{f(sb['pages_per_s'])} pages/s"],
             ["segment (Sudachi)", f"{sb['passages']} passages", f(s.get("segment"), 2), f"{f(sb['passages_segmented_per_s'])} passages/s"],
             ["embed", f"{sb['embedded']} passages", f(s.get("embed"), 1), f"**{f(sb['passages_embedded_per_s'], 2)} passages/s**"],
-            ["dense + BM25 index", f"{sb['passages']} passages", f(s.get("index"), 2), ""],
+            ["write (dense + BM25 index, files)", f"{sb['passages']} passages", f(s.get("write", s.get("index")), 2), ""],
             ["total", "", f(s.get("total"), 1), ""]]), ""]
         L.append(f"Sources: {', '.join(sb['sources'])}; index size {sb['size_bytes'] / MB:.1f} MB; the passage "
                  f"encoder was loaded before the build ({f(idx.get('passage_encoder_load_s'), 1)} s, not counted).\n")

@@ -114,3 +114,24 @@ def test_no_function_over_80_lines_and_no_module_over_400() -> None:
                     long_functions.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}: {length}")
     assert not long_modules, long_modules
     assert not long_functions, long_functions
+
+
+CLI_TEXT = {"cli.py", "cli_options.py", "cli_output.py", "render.py", "export.py"}  # they speak CLI on purpose
+
+
+def test_no_library_error_names_a_command_line_flag() -> None:
+    import re
+
+    flag = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name in CLI_TEXT and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) or (isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id.endswith("_HINT") for t in node.targets)):
+                for const in ast.walk(node):
+                    if isinstance(const, ast.Constant) and isinstance(const.value, str) \
+                            and flag.search(const.value.split("pip install")[0]):  # pip's own flags are fine
+                        found.append(f"{path.relative_to(PACKAGE)}:{const.lineno}: {const.value[:60]}")
+    assert not found, found
