@@ -22,7 +22,7 @@ from koritsu_search.index.build import build_index
 from koritsu_search.index.swap import build_lock
 from koritsu_search.library import BuildOptions
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 
 TEXT = "地域の居場所づくりについての覚え書き。\n\nフードドライブの案内。\n"
 HOLD = """

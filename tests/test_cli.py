@@ -21,7 +21,7 @@ from koritsu_search.listing import summarize_en
 from koritsu_search.models import Answer, AnswerItem, Citation, Filters
 from koritsu_search.render import render_answer
 
-from conftest import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
+from helpers import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
 
 runner = CliRunner()
 

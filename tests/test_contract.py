@@ -15,7 +15,7 @@ from koritsu_search.fusion import FusionConfig
 from koritsu_search.index.build import build_index
 from koritsu_search.index.contract import current_contract
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 
 TEXT = "地域の居場所づくりについて。\n\n子ども食堂とフードドライブの地域の取組を紹介します。\n"
 

@@ -17,7 +17,7 @@ from koritsu_search.cli_options import flag_term
 from koritsu_search.errors import IndexLoadError
 from koritsu_search.index.build import build_index
 
-from conftest import CORPUS, FakeEmbedder
+from helpers import CORPUS, FakeEmbedder
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from helpers import CORPUS, ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -29,7 +29,7 @@ from koritsu_search.index.build import build_index
 from koritsu_search.index.milvus.connect import EngineError, connect, disconnect
 from koritsu_search.library import BuildOptions, EngineSpec
 
-from conftest import CORPUS, MEASURES_TXT, FakeEmbedder
+from helpers import CORPUS, MEASURES_TXT, FakeEmbedder
 
 pytest.importorskip("pymilvus")
 runner = CliRunner()
@@ -38,7 +38,7 @@ TESTS = Path(__file__).resolve().parent
 BUILD = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 from koritsu_search.library import BuildOptions, EngineSpec, build
 build([sys.argv[2]], sys.argv[3], BuildOptions(engine=EngineSpec("milvus", uri=sys.argv[4]), progress=True),
       embedder=FakeEmbedder())
@@ -55,7 +55,11 @@ time.sleep(120)
 
 @pytest.fixture
 def milvus_index(tmp_path: Path, seed_index_dir: Path) -> tuple[Path, Path, str]:
-    """A Milvus Lite-backed seed index (from a copy of the session's FAISS one), its corpus copy, its URI."""
+    """A Milvus Lite-backed seed index (from a copy of the session's FAISS one), its corpus copy, its URI.
+
+    One per test: each test here that takes it changes the index or its Milvus database, or opens the
+    database in another process (one process per Milvus Lite file). A test that only reads takes the
+    session's seed_milvus_index_dir (conftest)."""
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     d = tmp_path / "idx"

@@ -1,5 +1,6 @@
 """One contract, every engine: each engine of the registry (index/engines/ENGINES: FAISS in the folder,
-Milvus Lite) passes the same cases, and they rank alike. A new engine adds its spec to SPECS."""
+Milvus Lite) passes the same cases, and they rank alike. A new engine adds its spec to SPECS and its
+session seed index (conftest) to SEEDS."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from koritsu_search.index.build import BuildReport, build_index
 from koritsu_search.library import BuildOptions, EngineSpec
 from koritsu_search.models import Filters
 
-from conftest import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
+from helpers import CORPUS, MEASURES_TXT, MINUTES_TXT, FakeEmbedder
 
 pytest.importorskip("pymilvus")
 ENGINES = tuple(registry.ENGINES)
@@ -27,6 +28,8 @@ FILTERS = [None, Filters(ministries=["厚生労働省"]), Filters(kinds=["speech
 
 # How each engine is asked for in a test folder (an engine that needs a place of its own names it here).
 SPECS = {"faiss": lambda root: EngineSpec("faiss"), "milvus": lambda root: EngineSpec("milvus", uri=str(root / "milvus.db"))}
+# The seed corpus indexed on each engine once per session (fixtures of conftest), shared by the tests that only read.
+SEEDS = {"faiss": "seed_index_dir", "milvus": "seed_milvus_index_dir"}
 
 
 def spec_for(engine: str, root: Path) -> EngineSpec:
@@ -43,18 +46,10 @@ def build(paths: list[Path], index_dir: Path, engine: str) -> BuildReport:
     return build_index(paths, index_dir, BuildOptions(engine=spec_for(engine, index_dir.parent)), embedder=FakeEmbedder())
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, seed_index_dir: Path) -> dict[str, Path]:
-    """The seed corpus on each engine (the Milvus one from a copy of the session's FAISS index: its
-    parsed documents and vectors are reused, so nothing is parsed or embedded twice)."""
-    out = {}
-    for engine in ENGINES:
-        d = tmp_path_factory.mktemp(engine) / "seed"
-        shutil.copytree(seed_index_dir, d)
-        report = build([CORPUS], d, engine)
-        assert report.embedded == 0 and report.passages > 1000
-        out[engine] = d
-    return out
+@pytest.fixture
+def built(request: pytest.FixtureRequest) -> dict[str, Path]:
+    """The seed corpus on each engine, built once per session: read only (a test that writes builds its own)."""
+    return {engine: request.getfixturevalue(SEEDS[engine]) for engine in ENGINES}
 
 
 @pytest.mark.parametrize("engine", ENGINES)

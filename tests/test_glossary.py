@@ -16,7 +16,7 @@ from koritsu_search.index.build import build_index
 from koritsu_search.library import BuildOptions
 from koritsu_search.translate import default_glossary, translate
 
-from conftest import MEASURES_TXT, MINUTES_TXT, FakeEmbedder
+from helpers import MEASURES_TXT, MINUTES_TXT, FakeEmbedder
 
 
 def parse(text: str):

@@ -12,7 +12,7 @@ from koritsu_search import open_index
 from koritsu_search.index.build import build_index
 from koritsu_search.library import BuildOptions
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 
 TEXT_A = "地域の居場所づくりについて。\n\n子ども食堂とフードドライブの取組を紹介します。\n\n相談窓口は平日に開いています。\n"
 TEXT_B = "ひきこもり支援について。\n\n家族会と当事者会の集まりを各地で開いています。\n"

@@ -14,7 +14,7 @@ from koritsu_search.index.build import build_index
 from koritsu_search.index.lexical import LexicalIndex
 from koritsu_search.library import BuildOptions, EngineSpec
 
-from conftest import MINUTES_TXT, FakeEmbedder
+from helpers import MINUTES_TXT, FakeEmbedder
 
 
 def test_seed_build_counts_and_manifest(seed_index_dir: Path) -> None:

@@ -146,7 +146,7 @@ def test_a_build_skips_a_file_over_the_limit_and_indexes_the_rest(tmp_path: Path
     from koritsu_search.cli import app
     from koritsu_search.index.build import build_index
 
-    from conftest import FakeEmbedder
+    from helpers import FakeEmbedder
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

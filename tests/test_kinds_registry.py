@@ -10,7 +10,7 @@ from koritsu_search.ingest import parse_file
 from koritsu_search.ingest.kinds import DOC_KINDS, RECORD_KINDS, detect_text, doc_kind, kind_names, record_kind
 from koritsu_search.models import Record
 
-from conftest import MEASURES_TXT, MINUTES_TXT
+from helpers import MEASURES_TXT, MINUTES_TXT
 
 
 def test_detection_by_content_not_name(tmp_path: Path) -> None:

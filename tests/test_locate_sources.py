@@ -10,7 +10,7 @@ from koritsu_search.ingest.locate import locate_lines
 from koritsu_search.models import Record
 from koritsu_search.web.sources import render_text_source, source_path, source_url
 
-from conftest import MEASURES_TXT, MINUTES_TXT
+from helpers import MEASURES_TXT, MINUTES_TXT
 
 
 def test_every_measure_of_the_text_export_gets_its_own_line() -> None:

@@ -13,7 +13,7 @@ from koritsu_search.index.build import build_index
 from koritsu_search.ingest import parse_file
 from koritsu_search.measures import collect_measures, link_measures, plan_series
 
-from conftest import MEASURES_TXT, FakeEmbedder
+from helpers import MEASURES_TXT, FakeEmbedder
 
 SHEET = (
     "施策 No.{no}\n（１）柱\n①項目\n● {name}【{ministry}】\n＜施策の概要＞\n{name}の概要。\n"

@@ -13,7 +13,7 @@ from koritsu_search.cli import app
 from koritsu_search.index import swap
 from koritsu_search.library import BuildOptions, EngineSpec, Index, build
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 
 pytest.importorskip("pymilvus")
 runner = CliRunner()

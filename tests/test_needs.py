@@ -17,7 +17,7 @@ from koritsu_search.models import Filters
 from koritsu_search.need_match import NeedMatcher, english_stem
 from koritsu_search.needs import NeedsError, load_needs, parse_needs
 
-from conftest import CORPUS, FakeEmbedder
+from helpers import CORPUS, FakeEmbedder
 
 GOOD = """
 [[need]]

@@ -27,7 +27,7 @@ from koritsu_search.embed import (
 )
 from koritsu_search.embed.numpy_bert import NumpyQueryEncoder, UnigramTokenizer, _gelu, _open_safetensors
 
-from conftest import CORPUS, ROOT
+from helpers import CORPUS, ROOT
 
 QUERIES = [
     "外国人を対象とした施策は？",

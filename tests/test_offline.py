@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import console_script
+from helpers import console_script
 
 SITECUSTOMIZE = r"""
 import os, socket

@@ -10,7 +10,7 @@ from koritsu_search.evidence import quote_evidence
 from koritsu_search.ingest import parse_paths
 from koritsu_search.procedural import asks_proceedings, is_procedural, is_procedural_sentence
 
-from conftest import MINUTES_TXT
+from helpers import MINUTES_TXT
 
 GIJIROKU = Path(__file__).parent / "data" / "realdocs" / "shohisha_kyoiku_suishin_kaigi25_gijiroku.pdf"
 

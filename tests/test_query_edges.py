@@ -12,7 +12,7 @@ from koritsu_search import open_index
 from koritsu_search.errors import QueryError
 from koritsu_search.index.build import build_index
 
-from conftest import FakeEmbedder, console_script
+from helpers import FakeEmbedder, console_script
 
 TEXT = "地域の居場所づくりについて。\n\n子ども食堂とフードドライブの取組を紹介します。\n"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from koritsu_search.intent import read_intent
 from koritsu_search.translate import default_glossary, translate
 
-from conftest import CORPUS
+from helpers import CORPUS
 
 
 def test_intent_finds_ministries_in_japanese_short_and_english_forms() -> None:

@@ -19,7 +19,7 @@ from koritsu_search.search import SearchTrace
 from koritsu_search.segment import get_segmenter
 from koritsu_search.synonyms import SynonymTable
 
-from conftest import CORPUS, FakeEmbedder
+from helpers import CORPUS, FakeEmbedder
 
 
 def test_synonym_groups_come_from_the_dictionary() -> None:

@@ -22,7 +22,7 @@ from koritsu_search.index.build import build_index
 from koritsu_search.web.guard import allowed_hosts, host_name
 from koritsu_search.web.server import RunningServer, free_port, start_in_thread
 
-from conftest import CORPUS, FakeEmbedder
+from helpers import CORPUS, FakeEmbedder
 
 NEW_DOC = "ゆめみらい食堂は、毎週土曜に地域の子どもと高齢者が一緒に食事をする居場所です。\n"
 
@@ -105,7 +105,7 @@ def test_allowed_host_names() -> None:
 LAUNCH = """
 import sys
 sys.path.insert(0, sys.argv[3])
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 from koritsu_search import open_index
 from koritsu_search.web.server import serve
 try:

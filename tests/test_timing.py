@@ -9,7 +9,7 @@ from koritsu_search.index.build import PHASES
 from koritsu_search.library import Index, SearchTrace, build
 from koritsu_search.timing import timed
 
-from conftest import MINUTES_TXT, FakeEmbedder
+from helpers import MINUTES_TXT, FakeEmbedder
 
 
 def test_timed_adds_the_block_s_time_to_its_phase_even_when_it_raises() -> None:

@@ -29,7 +29,7 @@ from koritsu_search.models import Filters
 from koritsu_search.web.cards import DEFAULT_SHOWN, PAGE_SIZE
 from koritsu_search.web.server import choose_port, start_in_thread
 
-from conftest import CORPUS, FakeEmbedder
+from helpers import CORPUS, FakeEmbedder
 
 EVIL_IMG = "<img src=x onerror=alert(1)>"
 EVIL_SCRIPT = "<script>alert(1)</script>"

@@ -48,7 +48,7 @@ from koritsu_search.web.render import (
 )
 from koritsu_search.web.sources import render_text_source, source_url
 
-from conftest import FakeEmbedder
+from helpers import FakeEmbedder
 
 EVIL_IMG = "<img src=x onerror=alert(1)>"
 EVIL_SCRIPT = "<script>alert(1)</script>"

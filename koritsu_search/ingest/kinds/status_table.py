@@ -12,7 +12,7 @@ from ..ministries import split_ministries, split_trailing
 from ..pdf import PdfDocument, PdfSample, _is_page_number, _release, lines_from_chars, page_chars
 from ..textnorm import collapse_ws, find_urls, join_wrapped, normalize_field, normalize_pdf_text
 from .base import DocKind, Parsed, ParseFailure
-from .status_cells import trailing_urls, header_map, heading_level, is_debris_row, measure_number, measures_title
+from .status_cells import header_map, heading_level, is_debris_row, measure_number, measures_title, trailing_urls
 
 NO, NAME, OVERVIEW, GOAL, STATUS, REVISION, URL, MINISTRY = MEASURE_COLUMNS
 TEXT_COLUMNS = (NAME, OVERVIEW, GOAL, STATUS, REVISION)
