@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from koritsu_search.cli_options import flag_term
 from koritsu_search.embed import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_ID,
@@ -223,8 +224,10 @@ def test_directory_that_is_not_a_model_raises(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_uncached_hub_id_raises_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelError, match=r"Downloads are off: allow them once with `koritsu-search --allow-download COMMAND"):
+    with pytest.raises(ModelError, match=r"Downloads are off: allow them once with koritsu_search\.library\.allow_downloads\(\)") as err:
         SentenceTransformerEmbedder("koritsu-test/definitely-not-cached")
+    cli_text = err.value.render(flag_term)  # the CLI names its own option
+    assert "koritsu-search --allow-download COMMAND" in cli_text and "Give --model / KORITSU_MODEL" in cli_text
 
 
 def test_load_embedder_honours_koritsu_model(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,6 +80,9 @@ def test_a_build_killed_between_the_swap_and_the_carry_loses_nothing(docs: Path,
         assert opened.search("電話相談", k=1, mode="lexical")[0].text.startswith("電話相談")
     finally:
         opened.close()
+    # A build that switches engines does not drop the database the folder carries either.
+    report = build([docs], idx, BuildOptions(engine=EngineSpec("faiss"), rebuild=True), embedder=FakeEmbedder())
+    assert report.engine["name"] == "faiss" and (idx / "milvus.db" / "collections").is_dir()
 
 
 def test_a_failed_write_keeps_the_database_in_place(docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

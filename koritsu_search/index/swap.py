@@ -154,8 +154,11 @@ def write_atomically(index_dir: Path, write: Callable[[Path], None], carry: tupl
 
     `carry`: paths inside index_dir that belong to the index's engine, not to one build (a Milvus Lite
     database): they are moved from the old copy into the new one right after the swap. The new copy
-    lists them, so a build killed between the swap and the move is repaired by the next one."""
+    lists them, so a build killed between the swap and the move is repaired by the next one. What the
+    index in place carried is carried on (a database is never dropped by a build, even one that
+    switched engines)."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    carry = tuple(dict.fromkeys([*carry, *(n for n in _carried(index_dir) if (index_dir / n).exists())]))
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-{os.getpid()}-", dir=index_dir.parent))
     try:
         write(tmp)
