@@ -38,6 +38,7 @@ from .library import (
     ParseOptions,
     QueryError,
     allow_downloads,
+    check_kind,
     filters_from,
     read_manifest,
     read_queries,
@@ -113,8 +114,7 @@ def parse(
     """Show what ingestion recovers from documents (no index needed)."""
     options = ParseOptions(kind, password, not no_ocr, max_file_bytes(max_file_mb))
     try:
-        if kind is not None:
-            parse_documents([], options)  # an unknown kind is a usage error before any path is looked at
+        check_kind(kind)  # an unknown kind is a usage error before any path is looked at
         _require_paths(files)
         report = parse_documents(files, options, progress=sys.stderr.isatty())
     except KoritsuError as exc:
@@ -160,8 +160,7 @@ def index(
     sources = paths or [DEFAULT_CORPUS]
     parse_options = ParseOptions(kind, password, not no_ocr, max_file_bytes(max_file_mb))
     try:
-        if kind is not None:
-            parse_documents([], parse_options)
+        check_kind(kind)
         _require_paths(sources)
         if embed_only is not None:
             shard_report = run_embed_only(sources, embed_only, shard, parse_options, model, progress=True)
