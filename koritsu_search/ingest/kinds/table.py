@@ -11,10 +11,13 @@ Rules, in the order they apply:
 * A table is at least 2 rows by 2 columns. A one-cell layout box, a one-column box and a
   one-row strip are not tables: their text stays prose (a one-row strip at the top of a page
   that carries on the table of the previous page is the exception: it is that table's tail).
-* Header: the first row when its cells read like column names (short, no sentence end), and the
-  second row too when the first has a cell spanning several columns (a parent over its child
-  columns: the keys become ``parent / child``; a header cell spanning both rows gives its own
-  text). Columns without a header text are ``列N``.
+* Header (by evidence, see `table_header`): the first row when its cells read like column names
+  (short, no sentence end) and none is shaped like its column's data below (a number over
+  numbers, a value recurring down the column); the second row too when the first has a cell
+  spanning several columns and the second names the children rather than holding data (the keys
+  become ``parent / child``; a parent with no child labels numbers its columns ``parent / 1``,
+  ``parent / 2``; a header cell spanning both rows gives its own text). Columns without a header
+  text are ``列N``.
 * No header (forms): a two-column table is read as label / value pairs (the first column is the
   key of the second); a wider table keys its columns ``列1``, ``列2`` ….
 * A table at the top of a page with the same columns as the table that ended the previous page
@@ -39,7 +42,7 @@ from ..textnorm import ends_sentence, normalize_pdf_text
 from .base import DocKind, Parsed, PassagePart, RecordKind
 from .prose import generic_title, parse_generic
 from .table_grid import Lines, _join, _Part, page_parts
-from .table_header import SEP, has_content, header_keys, header_rows
+from .table_header import SEP, has_content, header_keys, header_rows, value_shape
 
 HEADING_MAX = 60  # characters: a longer line above a table is prose, not its caption
 _COL_TOL = 3.0  # points: column lines of two table parts closer than this match
@@ -88,7 +91,7 @@ def _continues(prev: _Row, row: _Row) -> bool:
     """Is row (first row of a table part after a page break) the rest of prev?
 
     Yes when the first column continues (its text in prev was cut mid-sentence at the cell's
-    edge), or when the first cell is empty and the row is the tail of prev: some column of prev
+    edge and both are text, not a number or code filling a narrow cell), or when the first cell is empty and the row is the tail of prev: some column of prev
     was cut and goes on here, or the row fills fewer columns than prev (the short cells of a
     split row were finished on the previous page). A row whose first cell is filled from a
     group label spanning rows is a new row.
@@ -96,7 +99,8 @@ def _continues(prev: _Row, row: _Row) -> bool:
     if 0 in row.cells and 0 not in row.own:
         return False
     if 0 in row.cells:
-        return _cut(prev, 0)
+        # A number, date or code that fills a narrow cell is whole: only text runs on.
+        return _cut(prev, 0) and value_shape(prev.text(0)) == value_shape(row.text(0)) == "text"
     if any(_cut(prev, j) and j in row.own for j in row.cells):
         return True
     return len([j for j in row.own if j]) < len([j for j in prev.cells if j])
