@@ -9,9 +9,10 @@ from functools import lru_cache
 import numpy as np
 
 from .confidence import FEATURES, Calibration, QueryScores, item_features, load_calibration
+from .editions import preferred_docs
 from .evidence import evidence_quote, question_marks, question_terms
 from .ingest.kinds import record_kind
-from .intent import read_intent
+from .intent import read_edition_year, read_intent
 from .listing import summarize_en
 from .models import Answer, AnswerItem, Citation, Filters, Hit, Record
 from .query import SearchTrace, check_k, check_mode, clean_query
@@ -74,12 +75,26 @@ def rank_groups(
     for h in hits:
         grouped.setdefault(group_key(h), []).append(h)
     groups = []
-    for rank, group in enumerate(grouped.values()):
+    year = read_edition_year(question)
+    for rank, all_editions in enumerate(grouped.values()):
+        group = one_edition(searcher, all_editions, year)
         top = group[0]
         dense = max((h.dense_score for h in group if h.dense_score is not None), default=None)
         lexical = max((h.lexical_score or 0.0) for h in group)
         groups.append(RankedGroup(group, item_features(top.score, dense, lexical, rank, qs)))
     return groups, qs
+
+
+def one_edition(searcher: Searcher, hits: list[Hit], year: int | None = None) -> list[Hit]:
+    """A unit's hits from one edition of each document kind: of the year the question asks for
+    (read_edition_year), else the newest. A measure held by the 令和6年度 and the 令和7年度 status
+    tables cites one of them; a unit of one edition per kind keeps every hit (and its scores)."""
+    docs = {h.doc_id: h.doc_title for h in hits}
+    if len(docs) < 2:
+        return hits
+    store = searcher.store
+    keep = preferred_docs(((d, store.doc_kind(d), store.doc_edition(d) or title) for d, title in docs.items()), year)
+    return [h for h in hits if h.doc_id in keep] if len(keep) < len(docs) else hits
 
 
 def best_match(searcher: Searcher, question: str, text: str) -> float:
@@ -130,7 +145,8 @@ def build_answer(searcher: Searcher, question: str, hits: list[Hit], k: int) -> 
             continue
         groups.setdefault(key, []).append(h)
     terms = highlight_terms(searcher, question)
-    items = [build_item(searcher, question, g, terms) for g in groups.values()]
+    year = read_edition_year(question)
+    items = [build_item(searcher, question, one_edition(searcher, g, year), terms) for g in groups.values()]
     return Answer(question=question, summary=summarize_en(items), items=items, total=len(items))
 
 

@@ -40,6 +40,7 @@ from .library import (
     allow_downloads,
     check_kind,
     filters_from,
+    measure_dict,
     read_manifest,
     read_queries,
     stay_offline,
@@ -297,7 +298,8 @@ def measure(
     ] = None,
     fmt: opt.FormatOpt = Format.text,
 ) -> None:
-    """One measure across documents: the plan's commitment beside the status report's result."""
+    """One measure across documents: the plan's commitment beside the status report's result, each
+    document's editions newest first with what changed marked."""
     try:
         idx = Index.open(index_dir)
         found = idx.measure(number, series=series)
@@ -308,7 +310,7 @@ def measure(
         span = f"{numbers[0]}–{numbers[-1]}" if numbers else "none"
         _fail(f"no measure 施策No.{number} in {index_dir} (measures in this index: {span})")
     if fmt == Format.json:
-        dump(found.to_dict())
+        dump(measure_dict(found))
     else:
         typer.echo(render_measure(found), nl=False)
 

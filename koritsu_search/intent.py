@@ -150,6 +150,28 @@ def read_measure_number(query: str) -> MeasureLookup | None:
     return None
 
 
+# A year a question asks about (「令和6年度の目標」, 2024年度, FY2024): the edition it wants.
+_ASKED_ERA = re.compile(r"(令和|平成)\s*(元|\d{1,2})\s*年")
+_ASKED_WESTERN = re.compile(r"(?<![\d#])((?:19|20)\d{2})\s*年|\bFY\s*((?:19|20)\d{2})\b|\b(?:fiscal|financial)\s+(?:year\s+)?"
+                            r"((?:19|20)\d{2})\b", re.IGNORECASE)
+ERA_BASE = {"令和": 2018, "平成": 1988}
+
+
+def western_year(era: str, number: str) -> int:
+    """令和6 → 2024, 平成元 → 1989."""
+    return ERA_BASE[era] + (1 if number == "元" else int(number))
+
+
+def read_edition_year(query: str) -> int | None:
+    """The (Western) year a question asks about: 令和6年度 → 2024, 平成30年 → 2018, 2024年度, FY2024."""
+    q = unicodedata.normalize("NFKC", query)
+    era = _ASKED_ERA.search(q)
+    if era:
+        return western_year(era.group(1), era.group(2))
+    western = _ASKED_WESTERN.search(q)
+    return int(next(g for g in western.groups() if g)) if western else None
+
+
 # Who asks: a question about measures (a topic, a list) or an official's (fields, figures, phone
 # numbers) is not a caller telling a situation; needs are read (and weigh) only for the latter.
 _LIST_JA = re.compile(r"施策|一覧|支援策|取組|取り組み|事業|制度|政策|対策")

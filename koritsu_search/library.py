@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer import ask, calibration_for
+from .editions import measure_dict
 from .embed.base import Embedder
 from .errors import (
     EngineError,
@@ -48,7 +49,7 @@ __all__ = [
     "Answer", "BuildOptions", "BuildReport", "EngineError", "EngineSpec", "FilterError", "Filters", "Hit", "Index",
     "IndexBusyError", "IndexLoadError", "IngestError", "KoritsuError", "Measure", "OptionError", "ParseOptions",
     "QueryError", "Record", "SearchTrace", "Skipped", "build", "check_kind", "embed_only", "embedder_for",
-    "filters_from", "glossary_gaps", "open_index", "parse", "read_manifest", "read_queries", "ALLOW_ENV",
+    "filters_from", "glossary_gaps", "measure_dict", "open_index", "parse", "read_manifest", "read_queries", "ALLOW_ENV",
     "allow_downloads", "stay_offline",
 ]
 

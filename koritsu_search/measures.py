@@ -20,6 +20,11 @@ from .models import MEASURE, Document, Record
 # alike (孤独・孤立対策に関する施策の推進を図るための重点計画 / 孤独・孤立対策重点計画).
 _PLAN = re.compile(r"([\u4e00-\u9fff]{2})計画")
 _ERA_EDITION = re.compile(r"(令和|平成)[\s\u3000]*([元0-9０-９]{1,2})[\s\u3000]*年(?:度)?")
+# A year or edition in a title: 令和7年度, 令和6年6月11日, 2024年度, FY2024, 第2版, 一部改定, 改訂版.
+_YEAR_IN_TITLE = re.compile(
+    r"(?:令和|平成)\s*[元0-9]{1,2}\s*年(?:度)?(?:\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日)?)?"
+    r"|(?<![0-9])(?:19|20)[0-9]{2}\s*年(?:度)?(?:\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日)?)?"
+    r"|\bFY\s*(?:19|20)[0-9]{2}\b|第\s*[0-9]+\s*版|(?:一部)?改[定訂](?:版)?|[0-9]+\s*年版", re.IGNORECASE)
 NAME_AGREEMENT = 0.8  # share of shared numbers whose names must match
 NAME_SIMILARITY = 0.6  # character similarity at which two measure names match
 
@@ -82,6 +87,14 @@ def plan_series(doc: Document) -> str | None:
     return _norm(str(declared)) if declared else None
 
 
+def title_series(doc: Document) -> str | None:
+    """A document's title without its year or edition (「…の実施状況(令和7年度)」 → 「…の実施状況」), when it
+    names one: titles that differ only by year or edition are editions of one series."""
+    title = unicodedata.normalize("NFKC", doc.title)
+    stripped = _YEAR_IN_TITLE.sub("", title)
+    return _norm(stripped) if stripped != title and _norm(stripped) else None
+
+
 def edition_of(doc: Document) -> str | None:
     """The edition a document declares (sidecar "edition", else a 令和N年度 in its title)."""
     if doc.metadata.get("edition"):
@@ -111,19 +124,22 @@ def link_measures(documents: list[Document]) -> list[dict[str, Any]]:
     """Set `measure_key` on every measure record; return the groups of linked documents.
 
     A document with measures joins the first group of the same series whose names agree with
-    its own; otherwise it starts a group of its own (keyed by its doc_id).
+    its own; otherwise it starts a group of its own (keyed by its plan's name, else its doc_id).
+    A document that declares no plan is in the series of its title without year or edition, so
+    that the 令和6年度 and 令和7年度 editions of one table link (keyed by the first one's doc_id).
     """
     groups: list[dict[str, Any]] = []
     for doc in documents:
         names = _names(doc)
         if not names:
             continue
-        series = plan_series(doc)
+        plan = plan_series(doc)
+        series = plan or title_series(doc)
         group = None
         if series:
             group = next((g for g in groups if g["series"] == series and _names_agree(g["names"], names)), None)
         if group is None:
-            key = series if series and not any(g["key"] == series for g in groups) else doc.doc_id
+            key = plan if plan and not any(g["key"] == plan for g in groups) else doc.doc_id
             group = {"key": key, "series": series, "names": {}, "documents": []}
             groups.append(group)
         for n, name in names.items():

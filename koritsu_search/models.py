@@ -61,6 +61,9 @@ class Record:
     ocr_confidence: float | None = None
     # The 1-based line of a text source where the record starts (text sources only).
     line: int | None = None
+    # Where the record is in a source without pages: "名簿!A5:H5" (a sheet's cells), "¶12" (a Word
+    # paragraph), "#soudan" (an HTML heading's anchor).
+    locator: str | None = None
 
     def page_at(self, offset: int) -> int | None:
         """The page on which the character at offset of `text` stands."""
@@ -265,6 +268,8 @@ class Citation:
     ocr_confidence: float | None = None
     # A text source's line where the cited record starts (page is None when the file has no pages).
     line: int | None = None
+    # A sheet's cells, a Word paragraph or an HTML anchor (sources without pages; see Record.locator).
+    locator: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

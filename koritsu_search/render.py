@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from .editions import DiffOps, FieldChange, changes_by_doc, edition_sets, ordered_entries
 from .ingest.kinds import record_kind
 from .listing import BANDS_JA, group_heading, group_items, shared_counts, sort_items
-from .measures import Measure
+from .measures import Measure, MeasureEntry
 from .models import Answer, AnswerItem, Citation, Document, Hit
 
 NO_MATCH = "該当する施策は見つかりませんでした / No confident match."
@@ -160,24 +161,64 @@ def render_answer(answer: Answer, color: bool = False, sort: str = "relevance", 
     return "\n".join(lines).rstrip() + "\n"
 
 
+DIFF_LEGEND = "変更の印 / change marks: [-前の版から削除-] {+前の版に追加+} (deleted from / added to the previous edition)"
+
+
+def diff_text(ops: DiffOps) -> str:
+    """Word-level changes marked in plain text: [-deleted-] and {+inserted+}."""
+    return "".join(t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}" for op, t in ops)
+
+
+def _edition_label(e: MeasureEntry) -> str:
+    return e.edition or e.doc_title
+
+
+def _field_where(e: MeasureEntry, col: str) -> str | None:
+    """"p.32 (PDF p.9)" or "line 57" for a field of an entry; None when nothing says where."""
+    if e.line is not None:  # a text file: its line says where, its one "page" would not
+        return f"line {e.line}"
+    pages = e.field_pages.get(col) or []
+    if not pages:
+        return None
+    printed = e.field_printed_pages.get(col) or pages
+    return f"p.{_pages(printed)}" + (f" (PDF p.{_pages(pages)})" if printed != pages else "")
+
+
+def _entry_lines(e: MeasureEntry, previous: tuple[MeasureEntry, list[FieldChange]] | None, role: str) -> list[str]:
+    """One document's fields; with an earlier edition, the changed fields marked against it."""
+    head = f"{e.doc_title} {e.edition}" if e.edition else e.doc_title
+    lines = ["", f"## {head} [{e.doc_kind}] ({e.source}){role}"]
+    changes = {c.field: c for c in previous[1]} if previous else {}
+    for col, text in e.fields.items():
+        if col in ("施策No.", "施策名", "担当府省庁") or not text:
+            continue
+        where = _field_where(e, col)
+        head_line = f"- {col} [{where}]" if where else f"- {col}"
+        change = changes.get(col)
+        if change is not None and previous is not None:
+            since = _edition_label(previous[0])
+            head_line += f" — {since} からの変更 / changed" if change.changed else f" — {since} から変更なし / unchanged"
+            text = diff_text(change.ops)
+        lines.append(head_line)
+        lines.extend(f"    {para}" for para in text.split("\n"))
+    return lines
+
+
 def render_measure(m: Measure) -> str:
-    """One measure across documents: each document's fields with their pages."""
+    """One measure across documents: each document's fields with their pages; several editions of one
+    kind newest first, each with its changes of 目標, 現状 and 今後の取組方針 marked against the one before."""
     lines = [f"施策No.{m.no} {m.name}", f"  府省庁: {'・'.join(m.ministries)}"]
     for s in m.sections:
         lines.append(f"  区分: {s}")
-    for e in m.entries:
-        head = f"{e.doc_title} {e.edition}" if e.edition else e.doc_title
-        lines.append("")
-        lines.append(f"## {head} [{e.doc_kind}] ({e.source})")
-        for col, text in e.fields.items():
-            if col in ("施策No.", "施策名", "担当府省庁") or not text:
-                continue
-            pages = e.field_pages.get(col) or []
-            printed = e.field_printed_pages.get(col) or pages
-            where = f"p.{_pages(printed)}" + (f" (PDF p.{_pages(pages)})" if printed != pages else "")
-            if e.line is not None:  # a text file: its line says where, its one "page" would not
-                where = f"line {e.line}"
-            lines.append(f"- {col} [{where}]" if pages or e.line is not None else f"- {col}")
-            for para in text.split("\n"):
-                lines.append(f"    {para}")
+    sets = edition_sets(m)
+    for es in sets:
+        lines.append(f"  版 / editions [{es.kind}] (新しい順 / newest first): "
+                     + " ← ".join(_edition_label(e) for e in es.entries))
+    if sets:
+        lines.append(f"  {DIFF_LEGEND}")
+    previous = changes_by_doc(sets)
+    roles = {e.doc_id: " — 最新版 / newest edition" if n == 0 else f" — 前の版 {n} / earlier edition {n}"
+             for es in sets for n, e in enumerate(es.entries)}
+    for e in ordered_entries(m):
+        lines += _entry_lines(e, previous.get(e.doc_id), roles.get(e.doc_id, ""))
     return "\n".join(lines) + "\n"

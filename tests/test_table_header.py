@@ -129,3 +129,19 @@ def test_every_row_of_a_long_list_is_keyed_by_the_real_header(long_list: Any) ->
     for i, rec in enumerate(rows):
         assert list(rec.fields) == KEYS
         assert list(rec.fields.values()) == list_values(i)
+
+
+def test_a_header_of_several_rows_with_repeated_group_names() -> None:
+    part = grid([
+        ["団体名", "人口", "人口", "人口", "世帯数"],
+        ["", "男", "女", "計", ""],
+        ["札幌市", "900,000", "1,000,000", "1,900,000", "1,000,000"],
+        ["函館市", "110,000", "130,000", "240,000", "140,000"],
+    ])
+    assert header_rows(part) == 2
+    assert header_keys(part, 2) == ["団体名", "人口 / 男", "人口 / 女", "人口 / 計", "世帯数"]
+
+
+def test_a_text_list_second_row_is_data_without_a_parent_above() -> None:
+    part = grid([["名称", "所在地"], ["ひだまり相談室", "川越市"], ["こころの窓口", "熊谷市"]])
+    assert header_rows(part) == 1

@@ -58,7 +58,7 @@ NO10_TITLE = "施策No.10 在留外国人に対する情報提供等"
 PLAN = "juten_keikaku_R7kaitei_gutaiteki_shisaku"
 STATUS = "r7_kodoku_koritsu_measures_status"
 ALLOWED_TAGS = {"div", "span", "h3", "h4", "a", "button", "article", "blockquote", "mark", "details", "summary",
-                "q", "b", "section", "p"}
+                "q", "b", "section", "p", "ins", "del"}
 
 
 class _Tags(HTMLParser):

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..editions import ordered_entries
 from ..errors import IndexLoadError, KoritsuError, QueryError
 from ..glossary import NO_GLOSSARY, Glossary
 from ..measures import Measure, collect_measures, edition_of
@@ -227,12 +228,13 @@ class IndexStore:
 
     @property
     def measures(self) -> dict[str, Measure]:
-        """Every measure by key, each with its documents' entries (plan beside status)."""
+        """Every measure by key, each with its documents' entries (plan beside status, editions newest first)."""
         with self._lock:
             if self._measures is None:
                 # From the files opened with this index, never by path: a rebuild may have replaced them.
                 self._measures = collect_measures(with_records(self._documents.values(), self._records.file))
                 for m in self._measures.values():
+                    m.entries = ordered_entries(m)
                     self._by_number.setdefault(m.no, []).append(m)
             return self._measures
 

@@ -13,15 +13,18 @@ from pathlib import Path
 from ..errors import IngestError
 from ..models import Document, Record, Skipped
 from . import pdf as pdfroute
-from .kinds import DOC_KINDS, FALLBACK, RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
+from .choose import parse_detected
+from .formats import format_for, format_suffixes
+from .kinds import RECORD_KINDS, DocKind, Parsed, ParseFailure, detect_pdf, detect_text, doc_kind
 from .lines import decode_text, paginate, wide_encoding
 from .locate import RECORD_COST, locate_lines
 from .options import MAX_FILE_BYTES
 from .progress import Meter, metered
 from .sections import clean_path
+from .structured import read_structured
 from .textnorm import sanitize_id
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".text", ".md", *format_suffixes())
 _MB = 1024 * 1024
 # Shares of a text file's progress: reading and splitting it, the kind's parser, locating records.
 _PARSE_FROM, _LOCATE_FROM = 0.15, 0.65
@@ -70,7 +73,7 @@ def parse_file(
     max_bytes: int | None = MAX_FILE_BYTES,
     progress: Callable[[int, int], None] | None = None,
 ) -> Document:
-    """Read one PDF or text file into a Document; IngestError (naming the file) when unreadable.
+    """Read one PDF, text, Excel, Word or HTML file into a Document; IngestError (naming the file) when unreadable.
 
     kind (a name from `kinds.kind_names()`) overrides detection, which looks at content only.
     ocr=False refuses pages without a text layer instead of reading them with Tesseract.
@@ -97,8 +100,13 @@ def parse_file(
     sidecar, sidecar_bytes, sidecar_warnings = read_sidecar(p)
     sha = hashlib.sha256(data + sidecar_bytes).hexdigest()
     doc_id = doc_id_for(p, hashlib.sha256(data).hexdigest())
+    fmt = format_for(data[:1024], p.suffix.lower())
     try:
-        if pdfroute.looks_like_pdf(data[:1024]):
+        if fmt is not None:
+            chosen, parsed, pages = read_structured(fmt, data, source, forced, doc_id, max_bytes)
+            if progress is not None:
+                progress(pages, pages)
+        elif pdfroute.looks_like_pdf(data[:1024]):
             chosen, parsed, pages = _read_pdf(p, source, forced, password, doc_id, ocr)
             if progress is not None:
                 progress(pages, pages)
@@ -141,7 +149,7 @@ def _read_text(
             # Kinds read the lines once (to_src_lines) and then their paragraphs (paragraph_text).
             lines = sum(1 for _, line in raw if line.strip(" \t\u3000\u00a0"))
             meter.stage(_PARSE_FROM, _LOCATE_FROM, len(raw) + lines)
-        chosen, parsed = _parse_detected(forced, detected, source, lambda k: k.parse_text(raw, doc_id))
+        chosen, parsed = parse_detected(forced, detected, source, lambda k: k.parse_text(raw, doc_id))
         if meter is not None:
             meter.stage(_LOCATE_FROM, 1.0, len(raw) + RECORD_COST * len(parsed.records))
         locate_lines(text, parsed.records)
@@ -196,30 +204,6 @@ def read_sidecar(path: Path) -> tuple[dict[str, str], bytes, list[str]]:
     return meta, raw, warnings
 
 
-def _parse_detected(
-    forced: DocKind | None, detected: DocKind, source: str, run: Callable[[DocKind], Parsed]
-) -> tuple[DocKind, Parsed]:
-    """Parse as the forced kind, else as the detected one; a detected kind that then finds
-    nothing of its own (a plan's contents without its sheets) falls back to prose."""
-    kind = forced or detected
-    try:
-        return kind, _parse(kind, source, run)
-    except ParseFailure as exc:
-        if forced is not None or kind is DOC_KINDS[FALLBACK]:
-            raise
-        prose = DOC_KINDS[FALLBACK]
-        parsed = _parse(prose, source, run)
-        parsed.warnings.insert(0, f"looked like {kind.name} but {exc}; read as prose")
-        return prose, parsed
-
-
-def _parse(kind: DocKind, source: str, run: Callable[[DocKind], Parsed]) -> Parsed:
-    try:
-        return run(kind)
-    except NotImplementedError as exc:
-        raise IngestError(source, f"{exc}; choose another kind ({{kind}})", {"kind": None}) from exc
-
-
 def _texty(data: bytes) -> bool:
     if wide_encoding(data) is not None:
         return True
@@ -238,7 +222,7 @@ def _read_pdf(
         if not doc.has_text():
             raise IngestError(source, pdfroute.OCR_OFF_HINT if not ocr else "no text layer and no images: nothing to read",
                               {"ocr": True})
-        chosen, parsed = _parse_detected(forced, forced or detect_pdf(doc.sample()), source,
+        chosen, parsed = parse_detected(forced, forced or detect_pdf(doc.sample()), source,
                                          lambda k: k.parse_pdf(doc, doc_id))
         parsed.warnings[:0] = [w for w in doc.warnings if w not in parsed.warnings]
         _mark_pages(doc, parsed)

@@ -2,13 +2,16 @@
 
 Each document of a linked measure is one side with its title, edition and per-column page
 links that open the source at that page (or line, for text files); the spans the answer cited
-are highlighted where they occur. Pure functions; every text escaped.
+are highlighted where they occur. Several editions of one document stand newest first, the
+changes of 目標, 現状 and 今後の取組方針 against the edition before marked <ins>/<del>. Pure
+functions; every text escaped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..editions import DiffOps, FieldChange, changes_by_doc, edition_sets, ordered_entries
 from ..ingest.kinds import record_kind
 from ..measures import Measure, MeasureEntry
 from ..models import SPEECH, Citation, Record
@@ -16,6 +19,8 @@ from .render import esc, highlight, link, linkify, pages_label, render_message
 from .sources import source_url
 
 SKIP_COLUMNS = ("施策No.", "施策名", "関連URL", "担当府省庁")
+DIFF_LEGEND = ('<p class="ks-diff-legend">版は新しい順。前の版からの変更: <ins>追加</ins> <del>削除</del>'
+               ' / Editions newest first; changes from the previous edition marked.</p>')
 BACK = '<button type="button" class="ks-back" data-back="1">← 回答に戻る / Back to the answer</button>'
 
 
@@ -44,22 +49,45 @@ def _page_links(doc_id: str, pdf_pages: list[int], printed: list[int], line: int
     return " ".join(parts)
 
 
-def _col(col: str, text: str, pages_html: str, quotes: Sequence[str]) -> str:
-    body = mark_cited(text, quotes) if text else esc("（記載なし）")
-    return (f'<section class="ks-col"><h4>{esc(col)}</h4><p>{body}</p>'
+def diff_html(ops: DiffOps, quotes: Sequence[str] = ()) -> str:
+    """Word-level changes as escaped HTML: deletions in <del>, insertions in <ins>, cited quotes marked
+    in what the edition says (its unchanged and inserted words)."""
+    out = []
+    for op, text in ops:
+        if op == "delete":
+            out.append(f"<del>{esc(text)}</del>")
+        else:
+            body = mark_cited(text, quotes)
+            out.append(body if op == "equal" else f"<ins>{body}</ins>")
+    return "".join(out)
+
+
+def _col(col: str, text: str, pages_html: str, quotes: Sequence[str], change: FieldChange | None = None,
+         since: str = "") -> str:
+    if change is not None and change.changed:
+        body = diff_html(change.ops, quotes)
+        col_head = f"{esc(col)}<span class=\"ks-since\">（{esc(since)}からの変更）</span>"
+    else:
+        body = mark_cited(text, quotes) if text else esc("（記載なし）")
+        col_head = esc(col) + (f"<span class=\"ks-since\">（{esc(since)}から変更なし）</span>" if change else "")
+    return (f'<section class="ks-col"><h4>{col_head}</h4><p>{body}</p>'
             + (f'<div class="ks-pages">{pages_html}</div>' if pages_html else "") + "</section>")
 
 
-def _entry(e: MeasureEntry, citations: Sequence[Citation]) -> str:
+def _entry(e: MeasureEntry, citations: Sequence[Citation],
+           previous: tuple[MeasureEntry, list[FieldChange]] | None = None, role: str = "") -> str:
     label = " ".join(x for x in (e.doc_title, e.edition or "") if x)
-    out = [f'<div class="ks-side"><h4 class="ks-doc">{esc(label)}</h4><div class="ks-detail-grid">']
+    role_html = f'<span class="ks-edition">{esc(role)}</span>' if role else ""
+    out = [f'<div class="ks-side"><h4 class="ks-doc">{esc(label)}{role_html}</h4><div class="ks-detail-grid">']
+    changes = {c.field: c for c in previous[1]} if previous else {}
+    since = (previous[0].edition or previous[0].doc_title) if previous else ""
     for col, text in e.fields.items():
         if col in SKIP_COLUMNS:
             continue
         quotes = [c.quote for c in citations if c.doc_id == e.doc_id and c.field == col]
         pages = _page_links(e.doc_id, e.field_pages.get(col) or [], e.field_printed_pages.get(col) or [],
                             e.line)
-        out.append(_col(col, text, pages, quotes))
+        out.append(_col(col, text, pages, quotes, changes.get(col), since))
     out.append("</div></div>")
     return "".join(out)
 
@@ -96,7 +124,7 @@ def render_detail(
         out.append('<div class="ks-links">関連URL: ' + " ".join(link(u) for u in record.urls) + "</div>")
     out.append("</div>")
     if measure is not None and len(measure.entries) > 1:
-        out.append('<div class="ks-sides">' + "".join(_entry(e, citations) for e in measure.entries) + "</div>")
+        out.append(_sides(measure, citations))
     elif kind.columns:
         out.append('<div class="ks-detail-grid">')
         for col, text in kind.detail_fields(record):
@@ -110,6 +138,15 @@ def render_detail(
     return "".join(out)
 
 
+def _sides(measure: Measure, citations: Sequence[Citation]) -> str:
+    """Each document of a measure side by side; a document's editions newest first, changes marked."""
+    sets = edition_sets(measure)
+    previous = changes_by_doc(sets)
+    roles = {e.doc_id: "最新版" if n == 0 else "前の版" for es in sets for n, e in enumerate(es.entries)}
+    sides = "".join(_entry(e, citations, previous.get(e.doc_id), roles.get(e.doc_id, "")) for e in ordered_entries(measure))
+    return (DIFF_LEGEND if sets else "") + f'<div class="ks-sides">{sides}</div>'
+
+
 def _printed(record: Record, col: str) -> list[int]:
     pages = record.field_pages.get(col) or []
     if record.printed_pages and len(record.printed_pages) == len(record.pages):
@@ -118,4 +155,4 @@ def _printed(record: Record, col: str) -> list[int]:
     return []
 
 
-__all__ = ["render_detail", "mark_cited", "pages_label"]
+__all__ = ["diff_html", "render_detail", "mark_cited", "pages_label"]

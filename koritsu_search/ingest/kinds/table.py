@@ -32,6 +32,7 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,7 @@ class _Row:
     cells: dict[int, Lines] = field(default_factory=dict)
     pages: dict[int, set[int]] = field(default_factory=dict)
     own: set[int] = field(default_factory=set)
+    src: list[int] = field(default_factory=list)  # the grid rows it was read from
 
     def add(self, col: int, lines: Lines, page: int, own: bool) -> None:
         lines = [ln for ln in lines if ln[0]]
@@ -73,7 +75,7 @@ class _Row:
 
 
 def _grid_row(part: _Part, r: int) -> _Row:
-    row = _Row()
+    row = _Row(src=[r])
     for j, cell in enumerate(part.grid[r]):
         if cell is None or cell.col != j:
             continue  # nothing here, or the text of a cell spanning from the left
@@ -135,6 +137,7 @@ class _Table:
                 prev = self.rows[-1]
                 for j, lines in row.cells.items():
                     prev.add(j, lines, part.page, own=j in row.own)
+                prev.src.extend(row.src)
                 continue
             if not any(has_content(row.text(j)) for j in row.cells):
                 continue
@@ -170,6 +173,33 @@ class _Table:
 
 def _compatible(a: list[float], b: list[float]) -> bool:
     return len(a) == len(b) and all(abs(x - y) <= _COL_TOL for x, y in zip(a, b, strict=True))
+
+
+def table_records(t: _Table, doc_id: str, start: int,
+                  locate: Callable[[list[int]], str] | None = None) -> list[Record]:
+    """One record per filled row of t, numbered from start; locate names a row's source rows."""
+    records: list[Record] = []
+    for row in t.rows:
+        fields = t.fields(row)
+        text = row_text(fields)
+        if not text:
+            continue
+        records.append(Record(
+            record_id=f"{doc_id}#t{start + len(records):04d}", kind=ROW, text=text, pages=row.all_pages(),
+            section=list(t.section), fields=fields, field_pages=t.field_pages(row),
+            locator=locate(row.src) if locate is not None else None,
+        ))
+    return records
+
+
+def part_records(part: _Part, doc_id: str, start: int, section: list[str],
+                 locate: Callable[[list[int]], str] | None = None) -> list[Record]:
+    """The rows of a table found whole (a sheet, a Word or HTML table), keyed by its header."""
+    nhead = header_rows(part)
+    keys = header_keys(part, nhead)
+    t = _Table(keys, [part.texts(r) for r in range(nhead)], part.cols, nhead == 0 and part.ncols == 2, section)
+    t.take(part, nhead, continued=False)
+    return table_records(t, doc_id, start, locate)
 
 
 def row_text(fields: dict[str, str]) -> str:
@@ -280,23 +310,9 @@ class _Reader:
         if t is None:
             return
         self.tables += 1
-        for row in t.rows:
-            fields = t.fields(row)
-            text = row_text(fields)
-            if not text:
-                continue
-            self.rows += 1
-            self.records.append(
-                Record(
-                    record_id=f"{self.doc_id}#t{self.rows:04d}",
-                    kind=ROW,
-                    text=text,
-                    pages=row.all_pages(),
-                    section=list(t.section),
-                    fields=fields,
-                    field_pages=t.field_pages(row),
-                )
-            )
+        records = table_records(t, self.doc_id, self.rows + 1)
+        self.rows += len(records)
+        self.records.extend(records)
 
     def flush_prose(self) -> None:
         lines, self.segment = self.segment, []
@@ -347,4 +363,4 @@ class RowRecord(RecordKind):
         return rec.text[:100]
 
 
-__all__ = ["RowRecord", "Table", "header_keys", "header_rows", "page_parts", "row_text"]
+__all__ = ["RowRecord", "Table", "header_keys", "header_rows", "page_parts", "part_records", "row_text", "table_records"]

@@ -16,6 +16,8 @@ from .table_grid import _Part
 HEADER_CELL_MAX = 40  # characters: a longer cell is content, not a column name
 SEP = " / "
 EVIDENCE_ROWS = 60  # rows below a candidate header that are compared with it
+MAX_HEADER_ROWS = 6
+CHILD_CELL_MAX = 80  # a child header under a parent may explain itself at length (連携する医療機関名（…）)
 _LABEL_END = ("：", ":")
 _MEANINGFUL = "○◯●◎△▲×✕"
 _UNIT = "%％円人件個回歳万千億台戸世帯名箇所か所"
@@ -33,9 +35,9 @@ def has_content(text: str) -> bool:
     return any(ch.isalnum() or ch in _MEANINGFUL for ch in text)
 
 
-def _header_like(texts: list[str]) -> bool:
+def _header_like(texts: list[str], limit: int = HEADER_CELL_MAX) -> bool:
     filled = [t for t in texts if t]
-    return bool(filled) and all(len(t) <= HEADER_CELL_MAX and not t.endswith("。") for t in filled)
+    return bool(filled) and all(len(t) <= limit and not t.endswith("。") for t in filled)
 
 
 def value_shape(text: str) -> str:
@@ -49,52 +51,112 @@ def value_shape(text: str) -> str:
     return "text"
 
 
-def _data_like(value: str, below: list[str]) -> bool:
-    """Is value shaped like the column's data below it (same non-text shape, or repeated there)?"""
+def _typed_match(value: str, below: list[str]) -> bool:
+    """A number, date, code or phone number over a column mostly of that shape."""
     filled = [b for b in below if b]
-    if not value or not filled:
-        return False
     shape = value_shape(value)
-    if shape not in ("text", "year") and sum(value_shape(b) == shape for b in filled) * 2 >= len(filled):
-        return True
-    return len(filled) >= 2 and value in filled
+    return bool(filled) and shape not in ("", "text", "year") and sum(value_shape(b) == shape for b in filled) * 2 >= len(filled)
+
+
+def _recurs(value: str, below: list[str]) -> bool:
+    """The value comes again further down its column (not just in the row right under it, where a
+    header written over two rows repeats its label): a prefecture, an industry."""
+    return bool(value) and sum(1 for b in below if b) >= 2 and value in below[1:]
 
 
 def looks_like_data(part: _Part, r: int) -> bool:
-    """Does row r hold values shaped like the data of the rows below it (so it is not a header)?"""
+    """Does row r hold values shaped like the data of the rows below it (so it is not a header)?
+
+    One number, date or code over a column of them is enough (a header names, it does not count);
+    values recurring down their columns must be at least half of the row.
+    """
     below = range(r + 1, min(part.nrows, r + 1 + EVIDENCE_ROWS))
-    columns = [[part.texts(i)[j] for i in below] for j in range(part.ncols)]
     texts = part.texts(r)
     if any(part.texts(i) == texts for i in below):
         return False  # the whole row recurs: a header repeated down the table, not a record
+    columns = [[part.texts(i)[j] for i in below] for j in range(part.ncols)]
     judged = [j for j, t in enumerate(texts) if t and any(columns[j])]
-    data = sum(_data_like(texts[j], columns[j]) for j in judged)
-    return data >= 1 and data * 2 >= len(judged) or data >= 2
+    if any(_typed_match(texts[j], columns[j]) for j in judged):
+        return True
+    recurring = sum(_recurs(texts[j], columns[j]) for j in judged)
+    return recurring >= 1 and recurring * 2 >= len(judged)
 
 
-def _spans(part: _Part, r: int) -> bool:
-    return any(c is not None and c.row == r and c.cspan > 1 for c in part.grid[r])
+def unlike_data(part: _Part, r: int) -> bool:
+    """Is row r positively unlike the data below: text (or years) over columns of numbers, dates or codes?
+
+    A header written over several rows (転入者数 / （国内） / (A)) shows itself this way; in a table
+    of text only, nothing can tell a second header row from a first record, so this says no.
+    """
+    below = range(r + 1, min(part.nrows, r + 1 + EVIDENCE_ROWS))
+    texts = part.texts(r)
+    typed = unlike = 0
+    for j, text in enumerate(texts):
+        if not text:
+            continue
+        shapes = [value_shape(part.texts(i)[j]) for i in below]
+        filled = [x for x in shapes if x]
+        common = max(set(filled), key=filled.count) if filled else "text"
+        if common in ("text", "year") or filled.count(common) * 2 < len(filled):
+            continue
+        typed += 1
+        unlike += value_shape(text) in ("text", "year")
+    filled_cells = sum(1 for t in texts if t)
+    return typed >= 2 and unlike == typed and typed * 2 >= filled_cells
+
+
+def _runs(part: _Part, r: int) -> list[int]:
+    """The widths of row r's column groups: a cell spanning columns, or one text repeated side by side."""
+    texts = part.texts(r)
+    widths: list[int] = []
+    prev: object = None
+    for j, cell in enumerate(part.grid[r]):
+        key: object = None
+        if cell is not None and (cell.row != r or cell.cspan > 1):
+            key = id(cell)
+        elif texts[j]:
+            key = texts[j]
+        if key is not None and key == prev:
+            widths[-1] += 1
+        else:
+            widths.append(1)
+        prev = key
+    return widths
+
+
+def _groups(part: _Part, r: int) -> bool:
+    """Does row r hold a parent over several columns?"""
+    return any(w > 1 for w in _runs(part, r))
 
 
 def header_rows(part: _Part) -> int:
-    """How many rows at the top of part are its header: 0, 1 or 2."""
+    """How many rows at the top of part are its header (0 to MAX_HEADER_ROWS).
+
+    The first row is a header when it reads like column names and holds no data; each further
+    row is one too when it holds no data and either splits the groups of the row above (a parent
+    over its children) or is text over columns of numbers, dates or codes (a label written over
+    several rows).
+    """
     if part.nrows < 2:
         return 0
     first = part.texts(0)
     if not _header_like(first) or looks_like_data(part, 0):
         return 0
-    spans = _spans(part, 0)
+    spans = _groups(part, 0)
     if sum(1 for t in first if t) < 2 and not spans:
         return 0
     if part.ncols == 2 and not spans and first[0].endswith(_LABEL_END):
         return 0  # 氏名： | 山田 — a label / value form
-    if spans and part.nrows >= 3:
-        # A parent cell over child columns: the second row names the children, unless it is data.
-        second = [c for c in part.grid[1] if c is not None and c.row == 1]
-        if (second and _header_like([c.text for c in second]) and not looks_like_data(part, 1)
-                and len({id(c) for c in part.grid[1]}) > len({id(c) for c in part.grid[0]})):
-            return 2
-    return 1
+    n = 1
+    while n < min(MAX_HEADER_ROWS, part.nrows - 1):
+        own = [c.text for c in part.grid[n] if c is not None and c.row == n]
+        if not own or not _header_like(own, CHILD_CELL_MAX) or looks_like_data(part, n):
+            break
+        children = _groups(part, n - 1) and len(_runs(part, n)) > len(_runs(part, n - 1))
+        if not children and not unlike_data(part, n):
+            break
+        n += 1
+    return n
 
 
 def header_keys(part: _Part, nhead: int) -> list[str]:
