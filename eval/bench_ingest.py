@@ -1,6 +1,9 @@
-"""Parse throughput and memory per real PDF: pages/s and peak RSS, each file in a fresh process.
+"""Parse throughput and memory per real file (PDF, Excel, Word, HTML): pages/s, records/s, MB/s
+and peak RSS, each file in a fresh process.
 
     python eval/bench_ingest.py [--out eval/results/ingest.md] [FILE ...]
+
+Besides the real files, the 143-measure status table written as .xlsx by scripts/make_status_xlsx.py.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = [ROOT / "corpus" / "juten_keikaku_R7kaitei_gutaiteki_shisaku.pdf", ROOT / "corpus" / "juten_keikaku_R7kaitei_honbun.pdf",
-           *sorted((ROOT / "tests" / "data" / "realdocs").glob("*.pdf"))]
+           *sorted(f for f in (ROOT / "tests" / "data" / "realdocs").iterdir() if f.suffix in (".pdf", ".xlsx", ".docx", ".html"))]
 CHILD = """
 import json, resource, sys, time
 from koritsu_search.ingest import parse_file
@@ -36,7 +39,7 @@ def measure(path: Path, runs: int) -> dict[str, object]:
         if best is None or row["seconds"] < best["seconds"]:  # type: ignore[operator]
             best = row
     assert best is not None
-    return {"file": path.name, **best}
+    return {"file": path.name, "mb": path.stat().st_size / 1024 / 1024, **best}
 
 
 def main() -> int:
@@ -45,14 +48,31 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "results" / "ingest.md")
     args = ap.parse_args()
-    rows = [measure(f, args.runs) for f in (args.files or DEFAULT)]
+    files = list(args.files or DEFAULT)
+    tmp = None
+    if not args.files:
+        import runpy
+        import tempfile
+
+        tmp = tempfile.TemporaryDirectory()
+        made = Path(tmp.name) / "status_143_measures.xlsx"
+        runpy.run_path(str(ROOT / "scripts" / "make_status_xlsx.py"))["write_status_xlsx"](
+            ROOT / "corpus" / "r7_kodoku_koritsu_measures_status.txt", made)
+        files.append(made)
+    rows = [measure(f, args.runs) for f in files]
     lines = ["# Parse throughput and memory", "",
              f"Best of {args.runs} runs, each in a fresh process (`python eval/bench_ingest.py`). Peak RSS",
              "includes the Python interpreter and imports (no torch: parsing never loads the model).", "",
-             "| file | kind | pages | records | seconds | pages/s | peak RSS MiB |", "|---|---|---|---|---|---|---|"]
+             "Pages are sheets for a workbook, 1 for a Word file or an HTML page.", "",
+             "| file | kind | MB | pages | records | seconds | pages/s | records/s | MB/s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['file']} | {r['kind']} | {r['pages']} | {r['records']} | {r['seconds']:.1f} | "
-                     f"{r['pages'] / r['seconds']:.1f} | {r['peak_mib']:.0f} |")  # type: ignore[operator]
+        sec = max(float(r["seconds"]), 1e-6)  # type: ignore[arg-type]
+        lines.append(f"| {r['file']} | {r['kind']} | {r['mb']:.2f} | {r['pages']} | {r['records']} | {sec:.2f} | "
+                     f"{r['pages'] / sec:.1f} | {r['records'] / sec:.0f} | {r['mb'] / sec:.2f} | "  # type: ignore[operator]
+                     f"{r['peak_mib']:.0f} |")
+    if tmp is not None:
+        tmp.cleanup()
     text = "\n".join(lines) + "\n"
     args.out.write_text(text, encoding="utf-8")
     print(text)

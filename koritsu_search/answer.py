@@ -199,6 +199,8 @@ def _cite(searcher: Searcher, question: str, h: Hit, terms: set[str]) -> Citatio
     src = searcher.store.doc_source(h.doc_id)
     # A text file without page breaks has no pages: its line says where to look, "p.1" would not.
     page = None if line is not None and src is not None and src[1] <= 1 else page
+    locator = record.locator if record is not None else None
+    page = None if locator else page  # a sheet, Word paragraph or HTML anchor says where; it has no pages
     return Citation(
         passage_id=h.passage_id,
         doc_id=h.doc_id,
@@ -206,6 +208,7 @@ def _cite(searcher: Searcher, question: str, h: Hit, terms: set[str]) -> Citatio
         source=h.source,
         page=page,
         line=line,
+        locator=locator,
         field=h.field,
         speaker=h.speaker,
         quote=quote,

@@ -48,6 +48,8 @@ class MeasureEntry:
     field_printed_pages: dict[str, list[int]] = field(default_factory=dict)
     # The line of a text source where the record starts (text files have lines, not pages).
     line: int | None = None
+    # Where it is in a source without pages (a sheet's cells, a Word paragraph, an HTML anchor).
+    locator: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -158,6 +160,7 @@ def _entry(doc: Document, rec: Record) -> MeasureEntry:
         doc_id=doc.doc_id, doc_title=doc.title, doc_kind=doc.kind, edition=edition_of(doc), source=doc.source,
         record_id=rec.record_id, fields=dict(rec.fields), field_pages=dict(rec.field_pages), pages=list(rec.pages),
         printed_pages=list(rec.printed_pages), urls=list(rec.urls), field_printed_pages=printed, line=rec.line,
+        locator=rec.locator,
     )
 
 

@@ -106,6 +106,7 @@ def citation_where(c: Citation) -> str:
     """Where a citation is: document and edition, page, column or speaker, OCR confidence."""
     where = cite_where(c.doc_title, c.page, c.printed_page, c.edition)
     where += f", line {c.line}" if c.line is not None else ""
+    where += f", {c.locator}" if c.locator else ""
     where += (f", {c.field}" if c.field else "") + (f", {c.speaker}" if c.speaker else "")
     if c.ocr_confidence is not None:
         where += f", OCR confidence {c.ocr_confidence:.0f}"
@@ -177,6 +178,8 @@ def _field_where(e: MeasureEntry, col: str) -> str | None:
     """"p.32 (PDF p.9)" or "line 57" for a field of an entry; None when nothing says where."""
     if e.line is not None:  # a text file: its line says where, its one "page" would not
         return f"line {e.line}"
+    if e.locator:  # a sheet's cells, a Word paragraph, an HTML anchor
+        return e.locator
     pages = e.field_pages.get(col) or []
     if not pages:
         return None

@@ -192,3 +192,51 @@ def test_sniff_needs_the_suffix_and_a_package_header() -> None:
     assert f.sniff(CFB_MAGIC + b"rest", ".docx")
     assert not f.sniff(b"PK\x03\x04rest", ".xlsx")
     assert not f.sniff(b"<html>", ".docx")
+
+
+def test_table_of_contents_entries_are_not_indexed(tmp_path: Path) -> None:
+    d = docx.Document()
+    d.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    d.add_paragraph("目次")  # ¶1
+    d.add_paragraph("1 はじめに\t4", style="toc 1")  # ¶2: the heading again, with its page number
+    d.add_heading("はじめに", 1)  # ¶3
+    d.add_paragraph("本書の目的を述べる。")  # ¶4
+    assert lines_of(read(saved(d, tmp_path))) == [("目次", "¶1"), ("# はじめに", "¶3"), ("本書の目的を述べる。", "¶4")]
+
+
+REAL = Path(__file__).parent / "data" / "realdocs" / "gif_431_person.docx"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_real_digital_agency_guidebook() -> None:
+    """デジタル庁 DS-431, saved by Japanese Word: heading styles have the ids "1", "2", "3", Title is "a4"."""
+    data = REAL.read_bytes()
+    ex = read(data)
+    # Independently of the reader: the body's own paragraphs and tables, straight from the XML.
+    from lxml import etree
+
+    body = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))[0]
+    paragraphs = ["".join(t.text or " " for t in p.iter(W + "t", W + "br", W + "tab")) for p in body if p.tag == W + "p"]
+    written = [" ".join(t.split()) for t in paragraphs if t.strip()]
+    assert (len(paragraphs), len(written)) == (36, 21)
+    assert len([el for el in body if el.tag == W + "tbl"]) == 5
+    got = [" ".join(ln.text.lstrip("#").split()) for part in ex.parts for ln in part.lines]
+    assert got == written  # every written paragraph, in order, nothing else
+    assert ex.metadata == {"paragraphs": 36, "tables": 5}
+    assert [(t, loc) for t, loc in lines_of(ex) if t.startswith("#")] == [
+        ("# コアデータモデル解説書 個人", "¶5"),
+        ("# 個人のデータモデル", "¶16"),
+        ("## 個人データモデルの項目", "¶19"),
+        ("### 役割関与情報について", "¶25"),
+        ("### 国の名称とコードの扱い", "¶27"),
+        ("### 性別のコードの扱い", "¶29"),
+        ("## 必須項目のパターン", "¶31"),
+        ("# 変更履歴", "¶34"),
+    ]
+    assert ex.title == "コアデータモデル解説書 個人"
+    grids = [p.grid for p in ex.parts if p.grid is not None]
+    assert [(g.name, g.nrows, g.ncols) for g in grids] == [("表1", 1, 1), ("表2", 18, 2), ("表3", 28, 2),
+                                                           ("表4", 18, 4), ("表5", 5, 3)]
+    assert grids[1].section == ["個人のデータモデル", "個人データモデルの項目"]
+    assert [c.text for c in grids[1].cells[:4]] == ["項目名", "説明", "ID群", "個人番号、教員番号など"]
+    assert [c.text for c in grids[4].cells[:3]] == ["改定年月日", "改定箇所", "改定内容"]

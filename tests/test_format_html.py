@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from koritsu_search.ingest.formats.base import Extract, FormatError, GridCell
@@ -184,3 +186,30 @@ def test_sniff_by_suffix_or_doctype() -> None:
     assert f.sniff(b"\xef\xbb\xbf  <!DOCTYPE HTML>\n<html>", ".txt")
     assert f.sniff(b"\n<HTML lang='ja'>", "")
     assert not f.sniff(b"# heading\n", ".md")
+
+
+REAL = Path(__file__).parent / "data" / "realdocs" / "mhlw_r8_shinryouhoushu.html"
+
+
+def test_real_ministry_page_gives_its_main_text_without_menus_and_footer() -> None:
+    """厚生労働省's page: a header with a search box and mega-menus, a breadcrumb, <main>, a sitemap footer."""
+    import lxml.html as lh
+
+    data = REAL.read_bytes()
+    main = lh.fromstring(data).xpath("//main")[0]
+    want_h2 = ["## " + " ".join(h.text_content().split()) for h in main.xpath(".//h2")]
+    ex = read(data)
+    lines = [t for t, _ in lines_of(ex)]
+    text = "\n".join(lines)
+    for furniture in ("テーマ別に探す", "御意見募集やパブリックコメント", "国民参加の場", "法人番号6000012070001",
+                      "霞が関1-", "ページの先頭へ"):
+        assert furniture not in text, furniture
+    assert ex.title == "令和８年度診療報酬改定について"
+    assert lines[0] == "# 令和８年度診療報酬改定について"
+    assert len(want_h2) == 9 and len(main.xpath(".//h3")) == 19
+    assert [t.replace("\u3000", " ").strip() for t in lines if t.startswith("## ")] == [
+        t.replace("\u3000", " ").strip() for t in want_h2]
+    assert len([t for t in lines if t.startswith("### ")]) == 19
+    located = dict((t, loc) for t, loc in lines_of(ex))
+    assert located["## 第１\u3000令和８年度診療報酬改定に係る経緯"] == "#h2_2"
+    assert "・令和８年度診療報酬改定について（令和７年12月24日大臣折衝事項）" in lines

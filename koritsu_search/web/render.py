@@ -108,6 +108,8 @@ def citation_label(c: Citation) -> str:
         parts.append(f"p.{c.page}")
     if c.line is not None:
         parts.append(f"{c.line}行目")
+    if c.locator:
+        parts.append(c.locator)
     if c.field:
         parts.append(c.field)
     if c.speaker:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .base import Extract, FormatError, Grid, GridCell, Line, Part, SourceFormat
+from .html_decode import XML_DECL, decode
 
 MIN_TEXT = 50  # fewer characters than this in the main content: not a document
 DESCEND = 0.75  # the density rule goes into a child holding this share of its parent's text
@@ -36,51 +36,9 @@ _BLOCKS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li",
 # What the density rule may go into: never a paragraph or a list, which would lose the headings beside it.
 _CONTAINERS = frozenset({"div", "section", "article", "main", "table", "tbody", "tr", "td", "th", "center", "form"})
 _ASCII_WS = re.compile(r"[ \t\n\r\f\v]+")
-_BULLET = re.compile(r"^(?:[・･●○〇◯◎■□◆◇▲△▼▽※＊*\-－•‣–—→]|[0-9０-９]+[.．)）、]|[（(][0-9０-９一二三四五六七八九十]+[)）]"
+_BULLET = re.compile(r"^\u3000*(?:[・･●○〇◯◎■□◆◇▲△▼▽※＊*\-－•‣–—→➢➡▶►]|[0-9０-９]+[.．)）、]|[（(][0-9０-９一二三四五六七八九十]+[)）]"
                      r"|[①-⑳]|[一二三四五六七八九十]+[、．])")
 _TITLE_SEPS = ("|", "｜", " - ", " – ", "：")
-_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-_XML_CHARSET = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CODEC_ALIASES = {"shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-                  "windows-31j": "cp932", "ms932": "cp932", "euc-jp": "euc_jp", "x-euc-jp": "euc_jp"}
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-
-def _codec(name: bytes) -> str | None:
-    label = name.decode("ascii", "replace").strip().lower()
-    try:
-        return codecs.lookup(_CODEC_ALIASES.get(label, label)).name
-    except LookupError:
-        return None
-
-
-def _japanese_score(text: str) -> int:
-    """Hiragana read as such, less half-width katakana: what EUC-JP read as Shift_JIS is full of."""
-    hira = sum(1 for ch in text if "\u3041" <= ch <= "\u309f")
-    half = sum(1 for ch in text if "\uff61" <= ch <= "\uff9f")
-    return hira - 2 * half - 50 * text.count("\ufffd")
-
-
-def decode(data: bytes) -> tuple[str, str, list[str]]:
-    """(text, encoding, warnings): a BOM, else the declared charset, else UTF-8, Shift_JIS or EUC-JP."""
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            return data.decode(enc, "replace"), enc, []
-    declared = _XML_CHARSET.search(data[:8192]) or _META_CHARSET.search(data[:8192])
-    named = _codec(declared.group(1)) if declared else None
-    warnings = [f"the page is not in the {named} it declares; its encoding was guessed"] if named else []
-    for enc, said in ((named or "", []), ("utf-8", warnings)):
-        if enc:
-            try:
-                return data.decode(enc), enc, said
-            except UnicodeDecodeError:
-                pass
-    guess = max(("cp932", "euc_jp"), key=lambda e: _japanese_score(data.decode(e, "replace")))
-    return data.decode(guess, "replace"), guess, warnings
-
-
 def _tag(el: Any) -> str:
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
@@ -387,7 +345,7 @@ class Html(SourceFormat):
         if not text.strip():
             raise FormatError("an empty file")
         try:
-            root = lxml.html.document_fromstring(_XML_DECL.sub("", text, count=1).encode("utf-8"),
+            root = lxml.html.document_fromstring(XML_DECL.sub("", text, count=1).encode("utf-8"),
                                                  parser=lxml.html.HTMLParser(encoding="utf-8"))
         except (ValueError, lxml.etree.ParserError) as exc:
             raise FormatError(f"not a readable HTML page ({exc})") from exc
