@@ -158,3 +158,22 @@ def test_real_pdf_tables_with_a_parent_header_over_child_columns(name: str, rows
     assert len(found) == rows
     assert all(key in r.fields for r in found)
     assert not any(v in ("施設名", "郵便番号", "電話番号") for r in found for v in r.fields.values())
+
+
+def test_answers_from_a_workbook_cite_its_cells(tmp_path: Path) -> None:
+    from koritsu_search import open_index
+    from koritsu_search.index.build import build_index
+    from koritsu_search.render import citation_where
+
+    from helpers import FakeEmbedder
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _book(docs / "madoguchi.xlsx")
+    build_index([docs], tmp_path / "index", embedder=FakeEmbedder())
+    idx = open_index(tmp_path / "index", embedder=FakeEmbedder())
+    item = next(i for i in idx.ask("こども相談 24時間", include_low=True).items if "こども相談" in i.title)
+    cite = item.citations[0]
+    assert cite.locator == "名簿!A5:D5"
+    assert cite.page is None  # a sheet has no pages: its cells say where
+    assert citation_where(cite).endswith("名簿!A5:D5")
