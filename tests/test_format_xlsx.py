@@ -177,3 +177,13 @@ def test_answers_from_a_workbook_cite_its_cells(tmp_path: Path) -> None:
     assert cite.locator == "名簿!A5:D5"
     assert cite.page is None  # a sheet has no pages: its cells say where
     assert citation_where(cite).endswith("名簿!A5:D5")
+
+
+def test_the_cited_place_of_a_workbook_opens_as_escaped_addressable_lines(tmp_path: Path) -> None:
+    from koritsu_search.web.sources import render_structured_source, source_url
+
+    path = _book(tmp_path / "madoguchi.xlsx")
+    page = render_structured_source(path, "相談窓口<一覧>")
+    assert '<li id="名簿!A5:D5"><small>名簿!A5:D5</small> <span>こども相談  0120-000-222  24時間  18歳未満</span></li>' in page
+    assert "<title>相談窓口&lt;一覧&gt;</title>" in page
+    assert source_url("madoguchi", locator="名簿!A5:D5").endswith("#%E5%90%8D%E7%B0%BF%21A5%3AD5")

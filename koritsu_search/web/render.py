@@ -126,7 +126,8 @@ def render_message(message: str, error: bool = True) -> str:
 
 def citation_link(c: Citation) -> str:
     """The citation label as a link that opens the source at the cited page or line (new tab)."""
-    url = source_url(c.doc_id, line=c.line) if c.line is not None else source_url(c.doc_id, page=c.page)
+    url = source_url(c.doc_id, line=c.line, locator=c.locator) if c.line is not None or c.locator else \
+        source_url(c.doc_id, page=c.page)
     return f'<a class="ks-src" href="{esc(url)}" target="_blank" rel="noopener">{esc(citation_label(c))}</a>'
 
 

@@ -34,7 +34,7 @@ def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
     from fastapi.responses import FileResponse, HTMLResponse
 
     from .layout import build_app, launch_kwargs
-    from .sources import ROUTE, is_pdf, render_text_source, source_path
+    from .sources import ROUTE, is_pdf, render_structured_source, render_text_source, source_path, structured_format
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -51,6 +51,8 @@ def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
             return FileResponse(path, media_type="application/pdf", headers=headers,
                                 content_disposition_type="inline", filename=path.name)
         title = index.doc_titles.get(doc_id, doc_id)
+        if structured_format(path) is not None:
+            return HTMLResponse(render_structured_source(path, title), headers=headers)
         return HTMLResponse(render_text_source(path, title), headers=headers)
 
     blocks = build_app(live).queue(default_concurrency_limit=2, max_size=64)

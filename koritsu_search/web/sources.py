@@ -36,9 +36,12 @@ def source_path(index: Index, doc_id: str) -> Path | None:
     return None
 
 
-def source_url(doc_id: str, page: int | None = None, line: int | None = None) -> str:
-    """The app-relative link of a document at a PDF page or a text line."""
+def source_url(doc_id: str, page: int | None = None, line: int | None = None, locator: str | None = None) -> str:
+    """The app-relative link of a document at a PDF page, a text line, or a located place (sheet cells,
+    Word paragraph, HTML anchor)."""
     url = f"{ROUTE}/{quote(doc_id, safe='')}"
+    if locator:
+        return f"{url}#{quote(locator, safe='')}"
     if page is not None:
         return f"{url}#page={page}"
     if line is not None:
@@ -104,3 +107,38 @@ def render_text_source(path: Path, title: str) -> str:
         f"<header><h1>{html.escape(title)}</h1><p>{html.escape(path.name)}（索引に登録された原文・読み取り専用）</p></header>"
         f"<ol>{rows}</ol></body></html>"
     )
+
+
+def structured_format(path: Path) -> object | None:
+    """The structured format (Excel, Word, HTML) a source is read in, or None (PDF, text)."""
+    from ..ingest.formats import format_for
+
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    return format_for(head, path.suffix.lower())
+
+
+def render_structured_source(path: Path, title: str) -> str:
+    """An Excel, Word or HTML source as the lines it was indexed from, each addressable by its locator
+    (``#名簿!A5:D5``, ``#¶12``, ``#soudan``) and escaped: never the file's own markup."""
+    from ..ingest.formats import format_for
+
+    data = path.read_bytes()
+    fmt = format_for(data[:1024], path.suffix.lower())
+    lines = [ln for part in fmt.read(data, None).parts for ln in part.lines] if fmt is not None else []
+    seen: set[str] = set()
+    items = []
+    for ln in lines:
+        anchor = ""
+        if ln.locator and ln.locator not in seen:
+            seen.add(ln.locator)
+            anchor = f' id="{html.escape(ln.locator)}"'
+        where = f"<small>{html.escape(ln.locator)}</small> " if ln.locator else ""
+        items.append(f"<li{anchor}>{where}<span>{html.escape(ln.text.replace(chr(9), '  '))}</span></li>")
+    return (
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{asset('source.css')}</style></head><body>"
+        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(path.name)}（索引に登録された原文の文字・読み取り専用）</p></header>"
+        f"<ol>{''.join(items)}</ol></body></html>"
+    )
+
