@@ -9,6 +9,7 @@ from ..errors import IngestError
 from ..models import Record
 from .choose import parse_detected
 from .formats import Extract, FormatError, Grid, Line, Part, SourceFormat
+from .formats.xlsx import column_letter
 from .kinds import DOC_KINDS, FALLBACK, DocKind, Parsed, detect_text
 from .kinds.table import part_records
 from .kinds.table_grid import _Cell, _Part
@@ -118,8 +119,6 @@ def grid_locator(grid: Grid, rows: list[int]) -> str:
     """"名簿!A5:H7" for a sheet (Excel's own row and column names), "表2 行3–4" for a Word or HTML table."""
     first, last = min(rows), max(rows)
     if grid.cell_names:
-        from .formats.xlsx import column_letter
-
         left, right = column_letter(grid.col_offset + 1), column_letter(grid.col_offset + grid.ncols)
         return f"{grid.name}!{left}{first + grid.row_offset + 1}:{right}{last + grid.row_offset + 1}"
     rows_text = f"{first + 1}" if first == last else f"{first + 1}–{last + 1}"

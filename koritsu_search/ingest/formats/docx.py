@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import Extract, FormatError, Grid, GridCell, Line, Part, SourceFormat
-from .ooxml import check_package, looks_like_package
+from .base import Extract, FormatError, Grid, GridCell, Line, Part
+from .ooxml import OfficePackage, check_package
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -250,15 +250,12 @@ def _core_title(document: Any) -> str:
     return "" if _FILE_LIKE.search(title) else title
 
 
-class Docx(SourceFormat):
+class Docx(OfficePackage):
     """A Word document: paragraphs ("¶N", N counting every body paragraph) and tables ("表N")."""
 
     name = "docx"
     suffixes = (".docx",)
     description = "Word documents (.docx): paragraphs, headings and tables"
-
-    def sniff(self, head: bytes, suffix: str) -> bool:
-        return suffix in self.suffixes and looks_like_package(head)
 
     def read(self, data: bytes, max_bytes: int | None) -> Extract:
         check_package(data, max_bytes, "word/document.xml", ".docx")

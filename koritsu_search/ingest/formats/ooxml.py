@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from .base import FormatError
+from .base import FormatError, SourceFormat
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: encrypted OOXML, or .xls/.doc
 ZIP_MAGIC = b"PK\x03\x04"
@@ -37,3 +37,11 @@ def check_package(data: bytes, max_bytes: int | None, required: str, what: str) 
         raise FormatError(f"not a {what} file (a zip without {required})")
     if max_bytes is not None and expanded > EXPANSION * max_bytes:
         raise FormatError(f"{what} expands to {expanded / 1024 / 1024:.0f} MB, over {EXPANSION}x the per-file limit")
+
+
+class OfficePackage(SourceFormat):
+    """An Office Open XML format: known by its suffix and a zip (or, with a password, OLE) header."""
+
+    def sniff(self, head: bytes, suffix: str) -> bool:
+        return suffix in self.suffixes and looks_like_package(head)
+

@@ -7,8 +7,8 @@ import io
 import warnings
 from typing import Any
 
-from .base import Extract, FormatError, Grid, GridCell, Line, Part, SourceFormat
-from .ooxml import check_package, looks_like_package
+from .base import Extract, FormatError, Grid, GridCell, Line, Part
+from .ooxml import OfficePackage, check_package
 
 TITLE_MAX = 80
 
@@ -83,15 +83,12 @@ def _sheet_part(ws: Any) -> Part | None:
     return Part(lines=[ln for ln in lines if ln.text], grid=grid, name=name, paragraphs=False)
 
 
-class Xlsx(SourceFormat):
+class Xlsx(OfficePackage):
     """An Excel workbook: one part per sheet that holds anything (hidden sheets included, as Excel keeps them)."""
 
     name = "xlsx"
     suffixes = (".xlsx", ".xlsm")
     description = "Excel workbook (.xlsx): a status table by 施策No., or header-keyed rows per sheet"
-
-    def sniff(self, head: bytes, suffix: str) -> bool:
-        return suffix in self.suffixes and looks_like_package(head)
 
     def read(self, data: bytes, max_bytes: int | None) -> Extract:
         check_package(data, max_bytes, "xl/workbook.xml", ".xlsx")
