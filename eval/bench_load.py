@@ -409,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--think", type=float, default=5.0,
                     help="also run the first server's largest level with this think time, s (0: skip; default 5)")
     ap.add_argument("--timeout", type=float, default=30.0, help="timeout per request, seconds (default 30)")
+    ap.add_argument("--target", default="app,api", help="what to load: app, api or app,api (default app,api)")
+    ap.add_argument("--api-workers", type=int, default=2, help="the API's worker processes (default 2)")
+    ap.add_argument("--api-levels", type=ints, default=[1, 4, 16, 32], help="clients per level for the API (1,4,16,32)")
     ap.add_argument("--out-json", type=Path, default=OUT_JSON)
     ap.add_argument("--out-md", type=Path, default=OUT_MD)
     args = ap.parse_args(argv)
@@ -420,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     from koritsu_search.library import open_index
 
     queries = pick_queries(32)
+    targets = {t.strip() for t in args.target.split(",")}
+    if "app" not in targets:
+        return run_api_bench(args, queries, prov, changed, t_start, started, load_start, given=argv)
     log(f"{len(queries)} questions: the library's answers first (expected results)")
     expected, library_ask_ms = expected_answers(open_index(args.index), queries)
     workdir = Path(tempfile.mkdtemp(prefix="koritsu-load-"))
@@ -464,6 +470,34 @@ def main(argv: list[str] | None = None) -> int:
     args.out_json.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     args.out_md.write_text(render_md(res), encoding="utf-8")
     log(f"wrote {args.out_json} and {args.out_md} ({res['runtime_s'] / 60:.1f} min)")
+    if "api" in targets:
+        return run_api_bench(args, queries, provenance(), changed_files(), time.perf_counter(),
+                             time.strftime("%Y-%m-%dT%H:%M:%S%z"), load_info(), given=argv)
+    return 0
+
+
+def run_api_bench(args: argparse.Namespace, queries: list[str], prov: dict[str, Any], changed: list[str],
+                  t_start: float, started: str, load_start: Any, given: list[str] | None) -> int:
+    """The API under the same questions; load_api.json and load_api.md, the app's figures beside."""
+    from load_api import app_rows, render_api_md, run_api
+    from load_api import expected_answers as api_expected
+
+    from koritsu_search.library import open_index
+
+    expected = api_expected(open_index(args.index), queries)
+    workdir = Path(tempfile.mkdtemp(prefix="koritsu-load-api-"))
+    try:
+        run = run_api(args.index, args.api_workers, args.api_levels, queries, expected, args.seconds, args.timeout, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    res = {"provenance": prov, "changed_files": changed, "started": started, "runtime_s": time.perf_counter() - t_start,
+           "machine": machine_info(), "load_start": load_start, "load_end": load_info(), "seconds": args.seconds,
+           "command": " ".join(["python eval/bench_load.py", *map(shlex.quote, sys.argv[1:] if given is None else given)]),
+           "index": str(args.index), "queries": queries, "run": run}
+    out_json, out_md = args.out_json.with_name("load_api.json"), args.out_md.with_name("load_api.md")
+    out_json.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out_md.write_text(render_api_md(res, app_rows(args.out_json)), encoding="utf-8")
+    log(f"wrote {out_json} and {out_md}")
     return 0
 
 

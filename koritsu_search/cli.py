@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from . import __version__
+from . import __version__, cli_serve
 from . import cli_options as opt
 from .cli_options import (
     DEFAULT_CORPUS,
@@ -28,6 +26,9 @@ from .cli_options import (
     max_file_bytes,
 )
 from .cli_output import dump, skipped_dicts, skipped_lines, write_answer, write_hits
+from .cli_output import fail as _fail
+from .cli_output import fail_with as _fail_with
+from .cli_output import require_paths as _require_paths
 from .library import (
     ALLOW_ENV,
     BuildOptions,
@@ -36,7 +37,6 @@ from .library import (
     Index,
     KoritsuError,
     ParseOptions,
-    QueryError,
     allow_downloads,
     check_kind,
     filters_from,
@@ -57,26 +57,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Cited semantic search over 孤独・孤立対策 policy documents.",
 )
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    for line in message.splitlines() or [""]:
-        typer.echo(f"Error: {line}", err=True)
-    raise typer.Exit(code)
-
-
-def _fail_with(exc: KoritsuError) -> NoReturn:
-    """The library's error with its fix in flags; a bad query, filter or option is a usage error (exit 2)."""
-    _fail(exc.render(flag_term), 2 if isinstance(exc, QueryError) else 1)
-
-
-def _require_paths(paths: list[Path]) -> None:
-    """Exit 2 with one line when a path given on the command line is missing or unreadable."""
-    for p in paths:
-        if not p.exists():
-            _fail(f"{p}: no such file", 2)
-        if not os.access(p, os.R_OK):
-            _fail(f"{p}: not readable (permission denied)", 2)
-
 
 def _filters(ministry: list[str] | None, doc: list[str] | None, section: list[str] | None,
              field: list[str] | None, kind: list[str] | None, need: list[str] | None = None) -> Filters:
@@ -345,45 +325,9 @@ def glossary_gaps(
             typer.echo(f"{g.term}\t{g.passages}\t{g.example}")
 
 
-@app.command(cls=PlainCommand)
-def serve(
-    index_dir: opt.IndexOpt = DEFAULT_INDEX,
-    corpus: Annotated[
-        Path, typer.Option("--corpus", metavar="DIR", help="Corpus to index first if the index does not exist.")
-    ] = DEFAULT_CORPUS,
-    host: Annotated[str, typer.Option("--host", metavar="HOST", help="Address to bind (loopback unless told otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port; a taken port is an error, 0 picks any free port.")] = 7860,
-    model: opt.ModelOpt = None,
-    allow_hosts: Annotated[Optional[list[str]], typer.Option(
-        "--allow-host", metavar="NAME",
-        help="Also answer to this Host name (repeatable); loopback names and --host are always allowed.")] = None,
-) -> None:
-    """Start the web app (builds the index first if it does not exist)."""
-    try:
-        if not (index_dir / "manifest.json").exists():
-            _require_paths([corpus])
-            typer.echo(f"No index at {index_dir}: building it from {corpus} first.", err=True)
-            report = build_index([corpus], index_dir, BuildOptions(model=model, progress=True))
-            typer.echo(f"{index_dir}: {report.summary()}", err=True)
-        idx = Index.open(index_dir, model=model)
-        from .web.server import choose_port
-        from .web.server import serve as serve_app
-
-        chosen = choose_port(host, port)
-        typer.echo("Loading the embedding model and warming up…", err=True)
-        t0 = time.perf_counter()
-        idx.warm_up()
-        typer.echo(f"Model ready in {time.perf_counter() - t0:.1f} s.", err=True)
-        chosen = choose_port(host, chosen)  # the port may have been taken while the model loaded
-    except KoritsuError as exc:
-        _fail_with(exc)
-        return
-    typer.echo(f"Serving {index_dir} on http://{host}:{chosen} (Ctrl+C to stop; a rebuild of the index is "
-               "picked up without a restart)", err=True)
-    try:
-        serve_app(idx, host, chosen, allow_hosts or ())
-    except KeyboardInterrupt:
-        typer.echo("Stopped.", err=True)
+app.command(cls=PlainCommand)(cli_serve.serve)
+app.command(cls=PlainCommand)(cli_serve.api)
+app.command(cls=PlainCommand)(cli_serve.mcp)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,36 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 
 from .cli_options import Group, OutFormat, Sort, flag_term
 from .export import export_meta, meta_line, write_csv, write_hits_csv, write_hits_jsonl, write_jsonl, write_xlsx
-from .library import Answer, Hit, Index, Skipped
+from .library import Answer, Hit, Index, KoritsuError, QueryError, Skipped
 from .listing import group_items, sort_items
 from .render import render_answer, render_hits
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    for line in message.splitlines() or [""]:
+        typer.echo(f"Error: {line}", err=True)
+    raise typer.Exit(code)
+
+
+def fail_with(exc: KoritsuError) -> NoReturn:
+    """The library's error with its fix in flags; a bad query, filter or option is a usage error (exit 2)."""
+    fail(exc.render(flag_term), 2 if isinstance(exc, QueryError) else 1)
+
+
+def require_paths(paths: list[Path]) -> None:
+    """Exit 2 with one line when a path given on the command line is missing or unreadable."""
+    for p in paths:
+        if not p.exists():
+            fail(f"{p}: no such file", 2)
+        if not os.access(p, os.R_OK):
+            fail(f"{p}: not readable (permission denied)", 2)
 
 
 def dump(obj: Any) -> None:

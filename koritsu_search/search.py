@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 
-from .embed.base import Embedder, is_embedder
+from .embed.base import Embedder, embed_queries, is_embedder
 from .fusion import FusionConfig, LegScores, evidence_units, fuse
 from .glossary import Glossary
 from .index.retrieval import NO_LEG, LexicalLeg, Scope
@@ -217,7 +217,7 @@ class Searcher:
         if not len(store.needs):
             return qv
         trace.needs = read_needs(q, qv, store.needs, store.need_vectors,
-                                 lambda parts: np.vstack([self.embedder.embed_query(p) for p in parts]),
+                                 lambda parts: embed_queries(self.embedder, parts),
                                  cfg.need_similarity, cfg.need_margin, cfg.max_needs, self._common_terms)
         trace.needs = [d for d in trace.needs if d.need.id not in ignore and d.need.label not in ignore]
         if not trace.needs:

@@ -225,3 +225,11 @@ def test_a_query_through_load_embedder_never_imports_torch(model_dir: Path, enco
     result = json.loads(done.stdout)
     assert result["type"] == "DefaultModelEmbedder" and result["heavy"] == []
     assert np.allclose(result["vector"], encoder.embed_query(query), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_batch_gives_each_querys_own_vector_bit_for_bit(encoder: NumpyQueryEncoder) -> None:
+    texts = ["孤独・孤立対策", "旦那に殴られる", "息子が部屋から出てこない", "もう消えたい", "loneliness among older people"]
+    one_by_one = np.stack([encoder.embed_ids(encoder.token_ids(t)) for t in texts])
+    assert np.array_equal(encoder.embed_query_batch(texts), one_by_one)  # packing changes nothing but speed
+    assert np.array_equal(encoder.embed_many_ids([encoder.token_ids(t) for t in reversed(texts)]), one_by_one[::-1])

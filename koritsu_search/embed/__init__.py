@@ -139,6 +139,12 @@ class DefaultModelEmbedder(SentenceTransformerEmbedder):
             return self._numpy.embed_query(text)
         return super().embed_query(text)
 
+    def embed_query_batch(self, texts: list[str]) -> np.ndarray:
+        """embed_query of each text, shape (len(texts), dim), the same vectors: one pass of the numpy encoder."""
+        if self._numpy is not None:
+            return self._numpy.embed_query_batch(texts)
+        return np.vstack([super().embed_query(t) for t in texts])
+
     def __repr__(self) -> str:
         queries = "numpy" if self._numpy is not None else "sentence-transformers"
         return f"DefaultModelEmbedder(model_id={self.model_id!r}, dim={self.dim}, queries={queries})"

@@ -23,6 +23,16 @@ class Embedder(Protocol):
         ...
 
 
+def embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Several queries' vectors, shape (len(texts), dim): in one pass where the embedder offers
+    embed_query_batch (bit for bit the vectors of embed_query, faster), else one by one. Not the
+    sentence-transformers embed_queries: padding a batch changes the vectors in their last bits."""
+    many = getattr(embedder, "embed_query_batch", None)
+    if callable(many):
+        return np.asarray(many(texts), dtype=np.float32)
+    return np.vstack([embedder.embed_query(t) for t in texts])
+
+
 def is_embedder(obj: object) -> bool:
     """An embedder instance, as opposed to a factory (a class satisfies the protocol too)."""
     return isinstance(obj, Embedder) and not isinstance(obj, type)

@@ -64,7 +64,10 @@ class FaissIndex:
 
     @classmethod
     def load(cls, directory: Path, params: dict[str, Any]) -> FaissIndex:
-        return cls(faiss.read_index(str(directory / FAISS_FILE)), params)
+        # Mapped read-only in place: processes serving one index share its pages. A rebuild renames a
+        # new file into place, so a mapped file is never written under a reader.
+        return cls(faiss.read_index(str(directory / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY),
+                   params)
 
     # -- index side ----------------------------------------------------------------------------
     def apply_params(self) -> None:

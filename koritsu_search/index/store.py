@@ -180,8 +180,8 @@ class IndexStore:
         retrieval: Retrieval | None = None
         try:
             passages = PassageStore(p)
-            # The bm25s score matrix stays on disk for an external engine: only its terms are read.
-            lexical = LexicalIndex.load(p, len(passages), mmap=manifest.engine.get("name", "faiss") != "faiss")
+            # The bm25s score matrix is mapped, not copied: processes serving one index share its pages.
+            lexical = LexicalIndex.load(p, len(passages), mmap=True)
             retrieval = opened_engine(manifest).open(p, manifest, lexical, passages)
             records = _RecordFile(p)
             documents = [Document.from_dict(d) for d in read_jsonl(p / DOCUMENTS_FILE)]

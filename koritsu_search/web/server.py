@@ -31,29 +31,18 @@ def create_server_app(live: LiveIndex, hosts: frozenset[str]) -> FastAPI:
     """A FastAPI app: /source/{doc_id} for the indexed files, the Gradio app at /, answering to hosts only."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
-    from fastapi.responses import FileResponse, HTMLResponse
 
     from .layout import build_app, launch_kwargs
-    from .sources import ROUTE, is_pdf, render_structured_source, render_text_source, source_path, structured_format
+    from .sources import ROUTE, source_response
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get(ROUTE + "/{doc_id}", include_in_schema=False)
     def source(doc_id: str) -> object:
-        index = live.current
-        path = source_path(index, doc_id)
-        if path is None:
+        found = source_response(live.current, doc_id)
+        if found is None:
             raise HTTPException(status_code=404, detail="no such indexed document")
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
-        if is_pdf(path):
-            # The browser's PDF viewer is a plugin: the app's CSP (object-src 'none') would block it.
-            headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-            return FileResponse(path, media_type="application/pdf", headers=headers,
-                                content_disposition_type="inline", filename=path.name)
-        title = index.doc_titles.get(doc_id, doc_id)
-        if structured_format(path) is not None:
-            return HTMLResponse(render_structured_source(path, title), headers=headers)
-        return HTMLResponse(render_text_source(path, title), headers=headers)
+        return found
 
     blocks = build_app(live).queue(default_concurrency_limit=2, max_size=64)
     app = gr.mount_gradio_app(app, blocks, path="", **launch_kwargs())

@@ -17,6 +17,8 @@ from ..ingest.lines import decode_text
 from .assets import asset
 
 if TYPE_CHECKING:
+    from starlette.responses import Response
+
     from ..library import Index
 
 ROUTE = "/source"
@@ -47,6 +49,26 @@ def source_url(doc_id: str, page: int | None = None, line: int | None = None, lo
     if line is not None:
         return f"{url}#L{line}"
     return url
+
+
+def source_response(index: Index, doc_id: str) -> Response | None:
+    """The indexed file of a document as the app serves it (a PDF as it is, other files as escaped
+    lines), or None when the index has no such document or its file is gone."""
+    from fastapi.responses import FileResponse, HTMLResponse
+
+    path = source_path(index, doc_id)
+    if path is None:
+        return None
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    if is_pdf(path):
+        # The browser's PDF viewer is a plugin: the app's CSP (object-src 'none') would block it.
+        headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        return FileResponse(path, media_type="application/pdf", headers=headers,
+                            content_disposition_type="inline", filename=path.name)
+    title = index.doc_titles.get(doc_id, doc_id)
+    if structured_format(path) is not None:
+        return HTMLResponse(render_structured_source(path, title), headers=headers)
+    return HTMLResponse(render_text_source(path, title), headers=headers)
 
 
 def is_pdf(path: Path) -> bool:
